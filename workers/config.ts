@@ -1,0 +1,232 @@
+// The one place that reads configuration: environment variables and an optional JSON file,
+// validated with zod, then passed down. Nothing else in SEV reads process.env.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const hostPort = z.object({
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535),
+});
+
+const tlsFiles = z.object({
+  /** PEM CA bundle that signs the server certificate. */
+  caFile: z.string().min(1).optional(),
+  /** Client certificate and key for mutual TLS (Temporal Cloud, a self-hosted cluster with mTLS). */
+  certFile: z.string().min(1),
+  keyFile: z.string().min(1),
+  serverName: z.string().min(1).optional(),
+});
+
+const temporalSchema = z.object({
+  address: z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port'),
+  namespace: z.string().min(1),
+  /** Where operators open the Temporal Web UI; printed in links. */
+  uiUrl: z.url(),
+  tls: tlsFiles.optional(),
+});
+
+const mailboxSchema = z.object({
+  /** The exchange address of this organization: other SEVs send packages here. */
+  address: z.email(),
+  /** IMAP login and password. */
+  user: z.string().min(1),
+  password: z.string().min(1),
+});
+
+const organizationSchema = z.object({
+  /** Short stable id: used in database names, task queues and workflow ids. */
+  id: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'lower-case latin letters, digits and dashes, starting with a letter'),
+  /** Full name as it appears in passports (Organization@fullname). */
+  name: z.string().min(1),
+  shortName: z.string().min(1),
+  /** The organization's index in the SEV participant directory (Organization@organizationid, UID of the participant). */
+  sevIndex: z.string().min(1),
+  mailbox: mailboxSchema,
+  databaseUrl: z.url().refine((u) => /^postgres(ql)?:\/\//.test(u), 'expected a postgresql:// URL'),
+  taskQueue: z.string().min(1),
+  /** Overrides of the shared Temporal settings for this organization (another cluster or namespace). */
+  temporal: temporalSchema.partial().optional(),
+});
+
+const configSchema = z
+  .object({
+    /** Folder for the local stack's state: Temporal's database file, mail daemons' configs and queues, stored MIME. */
+    stateDir: z.string().min(1),
+    /** Where the local stack installs tools it downloads from PyPI (the Temporal CLI). */
+    toolsDir: z.string().min(1),
+    temporal: temporalSchema,
+    /** PostgreSQL server used by the local stack to create the organizations' databases. */
+    postgres: z.object({ adminUrl: z.url() }),
+    mail: z.object({
+      /** Mail domain served by the local Postfix/Dovecot. */
+      domain: z.string().regex(/^[a-z0-9.-]+$/, 'a domain name'),
+      smtp: hostPort.extend({ secure: z.boolean() }),
+      imap: hostPort.extend({ secure: z.boolean() }),
+      /** LMTP port where Postfix hands mail to Dovecot (local stack only). */
+      lmtpPort: z.number().int().min(1).max(65535),
+    }),
+    organizations: z.array(organizationSchema).min(1),
+  })
+  .superRefine((cfg, ctx) => {
+    const seen = new Map<string, number>();
+    cfg.organizations.forEach((org, i) => {
+      for (const [key, value] of [
+        ['id', org.id],
+        ['sevIndex', org.sevIndex],
+        ['mailbox.address', org.mailbox.address],
+        ['taskQueue', org.taskQueue],
+      ] as const) {
+        const k = `${key}=${value}`;
+        const prior = seen.get(k);
+        if (prior !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['organizations', i, ...key.split('.')],
+            message: `duplicates organizations[${prior}].${key} (${value})`,
+          });
+        }
+        seen.set(k, i);
+      }
+    });
+  });
+
+export type SevConfig = z.infer<typeof configSchema>;
+export type OrganizationConfig = z.infer<typeof organizationSchema>;
+export type TemporalConfig = z.infer<typeof temporalSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+function defaultStateDir(env: Env): string {
+  // The mail daemons run as their own users and must traverse every parent of the state folder,
+  // which a checkout under /root does not allow; root therefore keeps state in /var/lib/sev.
+  if (typeof process.getuid === 'function' && process.getuid() === 0) return '/var/lib/sev';
+  return path.join(env.HOME ?? projectRoot, '.sev-state');
+}
+
+function demoOrganization(id: string, name: string, shortName: string, sevIndex: string, domain: string, dbBase: string) {
+  return {
+    id,
+    name,
+    shortName,
+    sevIndex,
+    mailbox: { address: `sev-${id}@${domain}`, user: `sev-${id}`, password: `sev-${id}-secret` },
+    databaseUrl: `${dbBase}/sev_${id.replace(/-/g, '_')}`,
+    taskQueue: `sev-${id}`,
+  };
+}
+
+/** Defaults that run everything on this machine with no configuration at all: two organizations. */
+function defaults(env: Env) {
+  const domain = env.SEV_MAIL_DOMAIN ?? 'sev.localhost';
+  // The PostgreSQL server, without a database name; each organization gets its own database on it.
+  const pgBase = (env.SEV_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432').replace(/\/+$/, '');
+  const stateDir = env.SEV_STATE_DIR ?? defaultStateDir(env);
+  return {
+    stateDir,
+    toolsDir: env.SEV_TOOLS_DIR ?? path.join(stateDir, 'tools'),
+    temporal: {
+      address: env.SEV_TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+      namespace: env.SEV_TEMPORAL_NAMESPACE ?? 'default',
+      uiUrl: env.SEV_TEMPORAL_UI_URL ?? 'http://127.0.0.1:8233',
+      ...(env.SEV_TEMPORAL_TLS_CERT || env.SEV_TEMPORAL_TLS_KEY
+        ? {
+            tls: {
+              certFile: env.SEV_TEMPORAL_TLS_CERT,
+              keyFile: env.SEV_TEMPORAL_TLS_KEY,
+              caFile: env.SEV_TEMPORAL_TLS_CA,
+              serverName: env.SEV_TEMPORAL_TLS_SERVER_NAME,
+            },
+          }
+        : {}),
+    },
+    postgres: { adminUrl: `${pgBase}/postgres` },
+    mail: {
+      domain,
+      smtp: { host: env.SEV_SMTP_HOST ?? '127.0.0.1', port: intOr(env, 'SEV_SMTP_PORT', 2525), secure: false },
+      imap: { host: env.SEV_IMAP_HOST ?? '127.0.0.1', port: intOr(env, 'SEV_IMAP_PORT', 1143), secure: false },
+      lmtpPort: intOr(env, 'SEV_LMTP_PORT', 2424),
+    },
+    organizations: [
+      demoOrganization('org-a', 'Министерство экономического развития Энской области', 'Минэкономразвития', 'MINEK-001', domain, pgBase),
+      demoOrganization('org-b', 'Администрация города Энска', 'Администрация г. Энска', 'ADMENSK-002', domain, pgBase),
+    ],
+  };
+}
+
+function intOr(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n)) throw new ConfigError(`${name}: expected an integer, got "${raw}"`);
+  return n;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Deep merge where the file wins over defaults; arrays (organizations) are replaced whole. */
+function merge(base: unknown, over: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = merge(base[k], v);
+  return out;
+}
+
+function formatIssues(error: z.ZodError, source: string): string {
+  const lines = error.issues.map((issue) => {
+    const where = issue.path
+      .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+      .join('');
+    return `  - ${where || '(root)'}: ${issue.message}`;
+  });
+  return `Invalid SEV configuration (${source}):\n${lines.join('\n')}`;
+}
+
+/**
+ * Reads the configuration: defaults, then the JSON file named by SEV_CONFIG (if any), then
+ * per-organization fields from the file. Throws ConfigError naming every wrong setting.
+ */
+export function loadConfig(env: Env = process.env): SevConfig {
+  let fileData: unknown = {};
+  const file = env.SEV_CONFIG;
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new ConfigError(`SEV_CONFIG: cannot read ${file}: ${(e as Error).message}`);
+    }
+    try {
+      fileData = JSON.parse(text);
+    } catch (e) {
+      throw new ConfigError(`SEV_CONFIG: ${file} is not valid JSON: ${(e as Error).message}`);
+    }
+    if (!isPlainObject(fileData)) throw new ConfigError(`SEV_CONFIG: ${file} must hold a JSON object`);
+  }
+  const merged = merge(defaults(env), fileData);
+  const parsed = configSchema.safeParse(merged);
+  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error, file ? `defaults, environment and ${file}` : 'defaults and environment'));
+  return parsed.data;
+}
+
+/** Effective Temporal settings of one organization (its overrides over the shared ones). */
+export function temporalFor(config: SevConfig, org: OrganizationConfig): TemporalConfig {
+  return { ...config.temporal, ...(org.temporal ?? {}) } as TemporalConfig;
+}
+
+export function findOrganization(config: SevConfig, id: string): OrganizationConfig {
+  const org = config.organizations.find((o) => o.id === id);
+  if (!org) {
+    throw new ConfigError(`Unknown organization "${id}"; configured: ${config.organizations.map((o) => o.id).join(', ')}`);
+  }
+  return org;
+}

@@ -1,0 +1,2 @@
+// The worker's only workflowsPath: every workflow is exported from here.
+export {};
