@@ -16,7 +16,7 @@ export async function putBlob(db: PrismaClient, data: Uint8Array): Promise<BlobR
   const sha256 = sha256Hex(data);
   await db.blob.upsert({
     where: { sha256 },
-    create: { sha256, size: data.byteLength, content: Buffer.from(data.buffer, data.byteOffset, data.byteLength) },
+    create: { sha256, size: data.byteLength, content: new Uint8Array(data) },
     update: {},
     select: { sha256: true },
   });
