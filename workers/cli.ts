@@ -7,6 +7,7 @@ import { registerDbCommands } from './commands/db';
 import { registerStackCommands } from './commands/stack';
 import { registerXmlCommands } from './commands/xml';
 import { registerRunCommands } from './commands/run';
+import { registerSendCommands } from './commands/send';
 import { CliError, type CliContext } from './commands/context';
 import { StackError } from '../stack/component';
 
@@ -27,6 +28,7 @@ registerStackCommands(program, context);
 registerDbCommands(program, context);
 registerXmlCommands(program, context);
 registerRunCommands(program, context);
+registerSendCommands(program, context);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,11 +1,20 @@
-// The SEV worker process: one Temporal worker per organization this process serves, all sharing
-// one workflow bundle. Stateless apart from Temporal and PostgreSQL, so more of these processes
-// (on more machines) simply poll the same task queues.
+// The SEV worker process: for each organization it serves, a Temporal worker on the
+// organization's task queue and the intake of its mailbox; all share one workflow bundle and one
+// SMTP transporter. Stateless apart from Temporal and PostgreSQL, so more of these processes (on
+// more machines) simply poll the same task queues.
 import path from 'node:path';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import { createActivities, type ExchangeRules } from '../activities';
+import { createBuiltinEdms } from '../edms/builtin';
+import { syncDirectoryFromConfig } from '../edms/directory';
+import { startIntake, type Intake } from '../exchange/intake';
+import { createMailSender, type MailSender } from '../exchange/smtp';
+import { createPrismaClient, type PrismaClient } from '../prisma/client';
 import { projectRoot, temporalFor, type OrganizationConfig, type SevConfig } from './config';
-import { connectWorker } from './temporal';
-import { createActivities } from '../activities';
+import { createIntakeHandler } from './intake';
+import { logger } from './log';
+import { connectClient, connectWorker } from './temporal';
 
 export const workflowsPath = path.join(projectRoot, 'workflows', 'index.ts');
 
@@ -30,50 +39,107 @@ const quietBundlerLogger = {
   },
 };
 
+export const defaultRules: ExchangeRules = { businessDuplicate: 'manual' };
+
+export interface WorkerOptions {
+  rules?: ExchangeRules;
+  /** Run the mailbox intake too (default true). */
+  intake?: boolean;
+  /** The intake's safety-net sweep interval. */
+  sweepIntervalMs?: number;
+}
+
 export interface RunningWorkers {
   /** Resolves when every worker has stopped; rejects with the first worker's fatal error. */
   done: Promise<void>;
   shutdown(): void;
+  /** Sweep every mailbox now (tests, `sev` commands that just sent mail). */
+  kickIntake(): void;
 }
 
-/** Creates and runs the workers of the given organizations until `shutdown()`. */
-export async function startWorkers(config: SevConfig, organizations: OrganizationConfig[]): Promise<RunningWorkers> {
+/** Creates and runs the workers and mailbox intakes of the given organizations until `shutdown()`. */
+export async function startWorkers(config: SevConfig, organizations: OrganizationConfig[], options: WorkerOptions = {}): Promise<RunningWorkers> {
   const workflowBundleCode = await workflowBundle();
+  const mail = createMailSender(config);
+  const resources: { close(): Promise<unknown> | void }[] = [{ close: () => mail.close() }];
   const workers: Worker[] = [];
-  const connections: NativeConnection[] = [];
+  const intakes: Intake[] = [];
   try {
+    await mail.verify();
     for (const org of organizations) {
-      const connection = await connectWorker(temporalFor(config, org));
-      connections.push(connection);
+      const temporal = temporalFor(config, org);
+      const db = createPrismaClient(org.databaseUrl);
+      resources.push({ close: () => db.$disconnect() });
+      const edms = await prepareOrganization(config, org, db);
+      const connection: NativeConnection = await connectWorker(temporal);
+      resources.push(connection);
       workers.push(
         await Worker.create({
           connection,
-          namespace: temporalFor(config, org).namespace,
+          namespace: temporal.namespace,
           taskQueue: org.taskQueue,
           workflowBundle: workflowBundleCode,
-          activities: createActivities({ config, organization: org }),
+          activities: createActivities({ config, organization: org, db, edms, mail, rules: options.rules ?? defaultRules }),
           identity: `sev-worker:${org.id}@${process.pid}`,
         }),
       );
+      if (options.intake !== false) {
+        const client: Client = await connectClient(temporal);
+        resources.push(client.connection);
+        intakes.push(startOrganizationIntake(config, org, db, client, mail, options));
+      }
     }
   } catch (e) {
-    await Promise.allSettled(connections.map((c) => c.close()));
+    await Promise.allSettled(intakes.map((i) => i.stop()));
+    await closeAll(resources);
     throw e;
   }
+  const stopAll = () => {
+    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+    return Promise.allSettled(intakes.map((i) => i.stop()));
+  };
   const done = Promise.all(workers.map((w) => w.run())).then(
     async () => {
-      await Promise.allSettled(connections.map((c) => c.close()));
+      await stopAll();
+      await closeAll(resources);
     },
     async (e) => {
-      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
-      await Promise.allSettled(connections.map((c) => c.close()));
+      await stopAll();
+      await closeAll(resources);
       throw e;
     },
   );
   return {
     done,
     shutdown() {
-      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      void stopAll();
+    },
+    kickIntake() {
+      for (const i of intakes) i.kick();
     },
   };
+}
+
+/** The organization's directory (itself and its peers from configuration) and its journals. */
+async function prepareOrganization(config: SevConfig, org: OrganizationConfig, db: PrismaClient) {
+  await syncDirectoryFromConfig(db, config, org.id);
+  const edms = createBuiltinEdms(db);
+  await edms.ensureJournals();
+  return edms;
+}
+
+function startOrganizationIntake(config: SevConfig, org: OrganizationConfig, db: PrismaClient, client: Client, mail: MailSender, options: WorkerOptions): Intake {
+  const log = logger({ org: org.id, component: 'intake' });
+  const handle = createIntakeHandler({ organization: org, db, client, mail });
+  return startIntake({
+    config,
+    mailbox: org.mailbox,
+    handle: (raw) => handle(raw),
+    sweepIntervalMs: options.sweepIntervalMs,
+    log: (level, msg, fields) => log[level](msg, fields),
+  });
+}
+
+async function closeAll(resources: { close(): Promise<unknown> | void }[]): Promise<void> {
+  await Promise.allSettled(resources.reverse().map((r) => r.close()));
 }

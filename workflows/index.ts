@@ -1,2 +1,3 @@
 // The worker's only workflowsPath: every workflow is exported from here.
-export {};
+export { inboundMessageWorkflow } from './inbound-message';
+export { outboundDocumentWorkflow } from './outbound-document';

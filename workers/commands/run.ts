@@ -1,28 +1,21 @@
-// `sev worker` runs the Temporal workers of the configured organizations; `sev start` is the
-// README's main command: the local stack, the databases, then the workers, until Ctrl+C.
+// `sev worker` runs the workers and mailbox intakes of the configured organizations; `sev demo`
+// plays the demo story and stops; `sev start` (the README's main command) plays it and keeps SEV
+// running for every organization until Ctrl+C.
 import type { Command } from 'commander';
-import type { SevConfig } from '../config';
-import { findOrganization } from '../config';
-import type { CliContext } from './context';
+import { findOrganization, type SevConfig } from '../config';
+import type { RunningWorkers } from '../worker';
+import { CliError, type CliContext } from './context';
 
-function selectOrganizations(config: SevConfig, ids: string[] | undefined) {
-  return ids && ids.length ? ids.map((id) => findOrganization(config, id)) : config.organizations;
-}
-
-async function runWorkersUntilSignal(config: SevConfig, orgIds: string[] | undefined): Promise<void> {
-  const { startWorkers } = await import('../worker');
-  const orgs = selectOrganizations(config, orgIds);
-  const running = await startWorkers(config, orgs);
+async function untilSignal(config: SevConfig, running: RunningWorkers): Promise<void> {
   const stop = () => {
     console.log('Получен сигнал остановки, завершаю обработчики…');
     running.shutdown();
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  for (const org of orgs) {
-    console.log(`Обработчик ${org.id} (${org.shortName}) слушает очередь задач «${org.taskQueue}».`);
-  }
+  console.log(`СЭВ работает (${config.organizations.map((o) => o.id).join(', ')}); Ctrl+C — остановить.`);
   console.log(`Temporal Web UI: ${config.temporal.uiUrl}/namespaces/${config.temporal.namespace}/workflows`);
+  console.log('Отправить ещё: npx sev send --org <id> --to <индекс СЭВ> --annotation "…" файлы…');
   try {
     await running.done;
   } finally {
@@ -31,24 +24,42 @@ async function runWorkersUntilSignal(config: SevConfig, orgIds: string[] | undef
   }
 }
 
+async function demo(config: SevConfig): Promise<RunningWorkers> {
+  const { runDemo, DemoFailed } = await import('../demo');
+  try {
+    return await runDemo(config);
+  } catch (e) {
+    if (e instanceof DemoFailed) throw new CliError(`демонстрация не удалась: ${e.message}`);
+    throw e;
+  }
+}
+
 export function registerRunCommands(program: Command, ctx: CliContext): void {
   program
     .command('worker')
-    .description('запустить обработчики (Temporal workers) организаций')
+    .description('запустить обработчики (Temporal workers) и приём почты организаций')
     .option('--org <id...>', 'только эти организации (по умолчанию все из конфигурации)')
     .action(async (opts: { org?: string[] }) => {
-      await runWorkersUntilSignal(ctx.config(), opts.org);
+      const config = ctx.config();
+      const orgs = opts.org?.length ? opts.org.map((id) => findOrganization(config, id)) : config.organizations;
+      const { startWorkers } = await import('../worker');
+      await untilSignal(config, await startWorkers(config, orgs));
+    });
+
+  program
+    .command('demo')
+    .description('демонстрация: организация А отправляет письмо организации Б и получает доклады')
+    .action(async () => {
+      const running = await demo(ctx.config());
+      running.shutdown();
+      await running.done;
     });
 
   program
     .command('start')
-    .description('поднять локальный стенд, применить миграции и запустить СЭВ всех организаций')
+    .description('поднять стенд, показать демонстрацию и оставить СЭВ работать для всех организаций')
     .action(async () => {
       const config = ctx.config();
-      const { stackUp } = await import('../../stack');
-      await stackUp(config);
-      const { migrateAll } = await import('../../prisma/migrate');
-      await migrateAll(config);
-      await runWorkersUntilSignal(config, undefined);
+      await untilSignal(config, await demo(config));
     });
 }

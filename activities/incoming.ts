@@ -1,0 +1,244 @@
+// Activities of a received message: verify it, register it (or hand it to a person), apply a
+// follow-up, store a report on our outgoing card. The raw MIME in the blob store is the source of
+// truth: every activity reads the package from it again, so no file ever travels in a workflow.
+import { ApplicationFailure, log } from '@temporalio/activity';
+import { decodeXml } from '../codec/decode';
+import type { DocInfoMessage, ReportMessage } from '../codec/types';
+import type { DuplicateCandidate, FollowUpOutcome, IncomingPackage, ManualRegistration, RegistrationOutcome, StoredResource } from '../edms/adapter';
+import { findParticipantByMailbox, findParticipantByUid } from '../edms/directory';
+// Attachment names are sanitized when read, so passport names are compared the same way.
+import { readPackage, sanitizeAttachmentName, type ReadPackage } from '../exchange/package';
+import { getBlob, putBlob, sha256Hex } from '../registry/blobs';
+import { setMessageStatus } from '../registry/messages';
+import type { ReportReceived } from '../workflows/definitions';
+import { FailureCode } from '../workflows/definitions';
+import type { ActivityDeps } from './deps';
+import { logEvent } from './events';
+
+export type VerifyResult =
+  | { ok: false; action: 'quarantine'; reason: string }
+  | { ok: false; action: 'refuse'; reason: string; failureCode: number }
+  | {
+      ok: true;
+      kind: 'MainDoc' | 'AddToDoc' | 'Editing' | 'Report' | 'SyncInfo' | 'SyncReport';
+      sender: string;
+      document?: { uid?: string; number?: string; date?: string };
+      duplicates: DuplicateCandidate[];
+      duplicateAction: 'manual' | 'refuse';
+    };
+
+interface LoadedPackage {
+  row: { id: string; messageId: string | null; workflowId: string | null };
+  pkg: ReadPackage;
+}
+
+async function loadPackage(deps: ActivityDeps, messageRowId: string): Promise<LoadedPackage> {
+  const row = await deps.db.message.findUnique({ where: { id: messageRowId } });
+  if (!row?.rawSha256) throw ApplicationFailure.nonRetryable(`message ${messageRowId} has no stored raw mail`, 'NotFound');
+  const pkg = await readPackage(await getBlob(deps.db, row.rawSha256));
+  // The intake stored this mail only after reading it as a package; the same bytes read the same way.
+  if (!pkg.ok) throw ApplicationFailure.nonRetryable(`stored mail ${row.rawSha256} is no longer a package: ${pkg.reason}`, 'InvalidPackage');
+  return { row, pkg };
+}
+
+/** The package as the EDMS receives it; resources are matched to attachments by UniqueName. */
+async function incomingPackage(deps: ActivityDeps, messageRowId: string): Promise<IncomingPackage> {
+  const { row, pkg } = await loadPackage(deps, messageRowId);
+  const message = pkg.passport.message;
+  if (message.kind !== 'MainDoc' && message.kind !== 'AddToDoc' && message.kind !== 'Editing') {
+    throw ApplicationFailure.nonRetryable(`message ${row.messageId} is a ${message.kind}, not a passport`, 'InvalidInput');
+  }
+  const senderRow = await deps.db.message.findUniqueOrThrow({ where: { id: messageRowId }, select: { peerOrganizationId: true } });
+  if (!senderRow.peerOrganizationId) throw ApplicationFailure.nonRetryable(`message ${row.messageId} is not verified`, 'InvalidInput');
+  const byName = new Map(pkg.attachments.map((a) => [a.name, a]));
+  const resources: StoredResource[] = [];
+  for (const resource of message.header.resources) {
+    if (Number(resource.uid) === message.header.resourceId) continue;
+    const file = byName.get(sanitizeAttachmentName(resource.uniqueName));
+    if (file) resources.push({ uid: resource.uid, name: resource.uniqueName, sha256: sha256Hex(file.content), size: file.size });
+  }
+  return {
+    messageRowId,
+    senderOrganizationId: senderRow.peerOrganizationId,
+    message,
+    resources,
+    passportSha256: sha256Hex(pkg.passport.content),
+  };
+}
+
+/** Checks that every listed resource came, with the size and SHA-256 (eTag) its passport states. */
+function resourceProblems(message: DocInfoMessage, pkg: ReadPackage): { code: number; reason: string } | undefined {
+  const byName = new Map(pkg.attachments.map((a) => [a.name, a]));
+  const byUid = new Map(message.header.resources.map((r) => [r.uid, r]));
+  for (const resource of message.header.resources) {
+    if (Number(resource.uid) === message.header.resourceId) continue;
+    if (!byName.has(sanitizeAttachmentName(resource.uniqueName))) {
+      return { code: FailureCode.missingResource, reason: `нет вложения «${resource.uniqueName}», указанного в паспорте` };
+    }
+  }
+  const files = message.documents.flatMap((d) => d.files ?? []);
+  for (const file of files) {
+    const resource = byUid.get(String(file.resourceId));
+    const attached = resource && byName.get(sanitizeAttachmentName(resource.uniqueName));
+    if (!attached) return { code: FailureCode.missingResource, reason: `файл ${file.description} ссылается на отсутствующий ресурс ${file.resourceId}` };
+    if (file.size > 0 && attached.size !== file.size) {
+      return { code: FailureCode.hashMismatch, reason: `размер файла «${resource.uniqueName}» ${attached.size} байт, в паспорте ${file.size}` };
+    }
+    if (file.eTag && /^[0-9a-f]{64}$/i.test(file.eTag) && sha256Hex(attached.content) !== file.eTag.toLowerCase()) {
+      return { code: FailureCode.hashMismatch, reason: `хэш файла «${resource.uniqueName}» не совпадает с указанным в паспорте` };
+    }
+  }
+  return undefined;
+}
+
+export function createIncomingActivities(deps: ActivityDeps) {
+  const { db, edms } = deps;
+
+  return {
+    async verifyIncomingMessage({ messageRowId }: { messageRowId: string }): Promise<VerifyResult> {
+      const { row, pkg } = await loadPackage(deps, messageRowId);
+      const message = pkg.passport.message;
+      const quarantine = async (reason: string): Promise<VerifyResult> => {
+        await setMessageStatus(db, messageRowId, 'quarantined', { reason });
+        await logEvent(deps, 'warn', 'message.quarantined', reason, { messageId: row.messageId ?? undefined });
+        return { ok: false, action: 'quarantine', reason };
+      };
+
+      // A known participant, writing from its own mailbox about itself.
+      const claimed = message.header.sender.contact.organization;
+      const byUid = claimed.uid ? await findParticipantByUid(db, claimed.uid) : null;
+      const byMailbox = pkg.from ? await findParticipantByMailbox(db, pkg.from) : null;
+      if (!byUid || byUid.isSelf) return quarantine(`неизвестный отправитель: ${claimed.shortName} (${claimed.uid ?? 'без UID'})`);
+      if (!byMailbox || byMailbox.id !== byUid.id) {
+        return quarantine(`адрес отправителя ${pkg.from ?? '—'} не принадлежит участнику ${byUid.shortName}`);
+      }
+
+      const doc = message.kind === 'Report' ? message.notification.initialDoc : 'documents' in message ? message.documents?.[0] : undefined;
+      const document = doc
+        ? 'registrationInfo' in doc
+          ? { uid: doc.uid, number: doc.registrationInfo.number, date: doc.registrationInfo.date }
+          : { uid: doc.uid, number: doc.number, date: doc.date }
+        : undefined;
+      await db.message.update({
+        where: { id: messageRowId },
+        data: {
+          status: 'verified',
+          peerOrganizationId: byUid.id,
+          peerSevIndex: byUid.sevIndex,
+          headerTime: new Date(message.header.time),
+          documentUid: document?.uid,
+          versionUid: message.kind !== 'Report' && 'documents' in message ? message.documents?.[0]?.versionUid : undefined,
+          regNumber: document?.number,
+          regDate: document?.date ? new Date(document.date) : undefined,
+          fileHashes: pkg.attachments.map((a) => sha256Hex(a.content)).sort(),
+        },
+      });
+
+      if (message.kind === 'MainDoc' || message.kind === 'AddToDoc' || message.kind === 'Editing') {
+        const problem = resourceProblems(message, pkg);
+        if (problem) {
+          await setMessageStatus(db, messageRowId, 'refused', { reason: problem.reason, failureCode: problem.code });
+          return { ok: false, action: 'refuse', reason: problem.reason, failureCode: problem.code };
+        }
+        // Files go to the blob store once, so the EDMS refers to them by content.
+        for (const attachment of pkg.attachments) await putBlob(db, attachment.content);
+        await putBlob(db, pkg.passport.content);
+      }
+      const duplicates = message.kind === 'MainDoc' ? await edms.findDuplicates(await incomingPackage(deps, messageRowId)) : [];
+      return {
+        ok: true,
+        kind: message.kind,
+        sender: byUid.shortName,
+        document,
+        duplicates,
+        duplicateAction: deps.rules.businessDuplicate,
+      };
+    },
+
+    async registerIncomingDocument({ messageRowId, manual }: { messageRowId: string; manual?: ManualRegistration }): Promise<RegistrationOutcome> {
+      const pkg = await incomingPackage(deps, messageRowId);
+      const outcome = await edms.registerIncoming(pkg, manual);
+      if (outcome.status === 'registered') {
+        await edms.linkIncoming(outcome.cardId, pkg);
+        await setMessageStatus(db, messageRowId, 'registered', { cardId: outcome.cardId });
+        log.info('document registered', { messageRowId, regNumber: outcome.regNumber });
+      } else {
+        await setMessageStatus(db, messageRowId, 'manual', { reason: outcome.reason, cardId: outcome.cardId });
+      }
+      return outcome;
+    },
+
+    /** Hands a document to manual registration by rule (a possible duplicate), without registering it. */
+    async requireManualRegistration({ messageRowId, reason }: { messageRowId: string; reason: string }): Promise<RegistrationOutcome> {
+      await setMessageStatus(db, messageRowId, 'manual', { reason });
+      return { status: 'manualRequired', reason, cardId: '' };
+    },
+
+    async rejectIncomingDocument({ messageRowId, reason, by }: { messageRowId: string; reason: string; by: string }): Promise<void> {
+      await edms.rejectIncoming(messageRowId, reason, by);
+      await setMessageStatus(db, messageRowId, 'refused', { reason: `${reason} (${by})`, failureCode: FailureCode.rejectedByPerson });
+    },
+
+    async markIncomingMessage({ messageRowId, status, reason }: { messageRowId: string; status: 'duplicate' | 'refused'; reason: string }): Promise<void> {
+      await setMessageStatus(db, messageRowId, status, { reason });
+    },
+
+    async remindManualRegistration(input: { messageRowId: string; workflowId: string; reason: string; waitingSince: string; reminders: number }): Promise<void> {
+      await logEvent(
+        deps,
+        input.reminders > 1 ? 'error' : 'warn',
+        'manual.overdue',
+        `Документ ждёт ручной регистрации с ${input.waitingSince} (напоминание ${input.reminders}): ${input.reason}`,
+        { workflowId: input.workflowId },
+      );
+    },
+
+    async applyFollowUpMessage({ messageRowId }: { messageRowId: string }): Promise<FollowUpOutcome> {
+      const outcome = await edms.applyFollowUp(await incomingPackage(deps, messageRowId));
+      if (outcome.status === 'applied') await setMessageStatus(db, messageRowId, 'applied', { cardId: outcome.cardId });
+      else await setMessageStatus(db, messageRowId, 'refused', { reason: outcome.reason, failureCode: FailureCode.noMainDocument });
+      return outcome;
+    },
+
+    async applyIncomingReport({
+      messageRowId,
+    }: {
+      messageRowId: string;
+    }): Promise<{ matched: true; outboundWorkflowId: string; report: ReportReceived } | { matched: false; reason: string }> {
+      const { row, pkg } = await loadPackage(deps, messageRowId);
+      const message = pkg.passport.message as ReportMessage;
+      const ours = await db.message.findUnique({
+        where: { direction_messageId: { direction: 'outgoing', messageId: message.header.returnId } },
+      });
+      const sender = await db.message.findUniqueOrThrow({ where: { id: messageRowId }, select: { peerOrganizationId: true } });
+      if (!ours?.cardId || !ours.workflowId || ours.peerOrganizationId !== sender.peerOrganizationId) {
+        const reason = ours ? `доклад от участника, которому документ не отправлялся` : `доклад о неизвестном сообщении ${message.header.returnId}`;
+        await setMessageStatus(db, messageRowId, 'quarantined', { reason });
+        await logEvent(deps, 'warn', 'report.unmatched', reason, { messageId: row.messageId ?? undefined });
+        return { matched: false, reason };
+      }
+      const addressee = await db.cardAddressee.findFirstOrThrow({ where: { cardId: ours.cardId, organizationId: ours.peerOrganizationId } });
+      const onCard = await edms.attachReport({
+        messageRowId,
+        cardId: ours.cardId,
+        addresseeId: addressee.id,
+        message,
+        xml: decodeXml(pkg.passport.content, pkg.passport.content.length),
+      });
+      await setMessageStatus(db, messageRowId, 'applied', { cardId: ours.cardId });
+      return {
+        matched: true,
+        outboundWorkflowId: ours.workflowId,
+        report: {
+          status: onCard.status === 'pending' ? 'sent' : onCard.status,
+          summaries: onCard.summaries,
+          addresseeRegNumber: onCard.addresseeRegNumber,
+          addresseeRegDate: onCard.addresseeRegDate,
+          failure: onCard.failure,
+        },
+      };
+    },
+  };
+}
+
+export { incomingPackage };

@@ -1,0 +1,169 @@
+// Activities that send: the package of an outgoing card to one addressee, and reports to the
+// correspondent of a received document. Each builds its package once under a deterministic
+// MessageID, stores it (blob + registry row) and then sends those stored bytes, so a retry after a
+// crash sends the very same mail again and never a different one.
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
+import { buildMessage } from '../codec/build';
+import { composePackage } from '../exchange/package';
+import { getBlob, putBlob } from '../registry/blobs';
+import { deterministicGuid, mailMessageIdFor, recordOutgoingMessage, setMessageStatus } from '../registry/messages';
+import type { MessageKind } from '../prisma/client';
+import type { ActivityDeps } from './deps';
+import { incomingPackage } from './incoming';
+import { outgoingPassport, reportPassport, type ReportEventToSend } from './passports';
+
+const subjects: Record<string, string> = {
+  MainDoc: 'Документ',
+  Reception: 'Уведомление о получении',
+  Registration: 'Уведомление о регистрации',
+  Failure: 'Уведомление об отказе',
+};
+
+export function createOutgoingActivities(deps: ActivityDeps) {
+  const { db, edms, organization: org } = deps;
+
+  /** Sends a stored package unless it has gone already; a permanent SMTP refusal is an outcome, not a retry. */
+  async function sendStored(messageRowId: string): Promise<{ ok: true } | { ok: false; reason: string }> {
+    const row = await db.message.findUniqueOrThrow({ where: { id: messageRowId }, include: { peerOrganization: true } });
+    if (row.status === 'sent') return { ok: true };
+    const to = row.peerOrganization?.mailboxAddress;
+    if (!to || !row.rawSha256) throw ApplicationFailure.nonRetryable(`message ${row.messageId}: no address or content`, 'InvalidInput');
+    try {
+      await deps.mail.sendRaw({ from: org.mailbox.address, to, raw: await getBlob(db, row.rawSha256) });
+    } catch (e) {
+      if ((e as Error).name !== 'PermanentSmtpError') throw e;
+      const reason = `почтовый сервер отказал: ${(e as Error).message}`;
+      await setMessageStatus(db, messageRowId, 'failed', { reason });
+      return { ok: false, reason };
+    }
+    await setMessageStatus(db, messageRowId, 'sent', { sentAt: new Date() });
+    log.info('package sent', { messageId: row.messageId, to });
+    return { ok: true };
+  }
+
+  async function storePackage(input: {
+    messageId: string;
+    kind: MessageKind;
+    subject: string;
+    to: string;
+    xml: string;
+    xmlName: string;
+    files: { name: string; sha256: string }[];
+    record: { peerOrganizationId: string; peerSevIndex: string; returnId?: string; cardId?: string; workflowId: string; documentUid?: string };
+  }) {
+    const mailMessageId = mailMessageIdFor(input.messageId, org.mailbox.address);
+    const raw = await composePackage({
+      from: org.mailbox.address,
+      to: input.to,
+      subject: input.subject,
+      mailMessageId,
+      date: new Date(),
+      passport: { name: input.xmlName, content: Buffer.from(input.xml, 'utf8') },
+      resources: await Promise.all(input.files.map(async (f) => ({ name: f.name, content: await getBlob(db, f.sha256) }))),
+    });
+    const blob = await putBlob(db, raw);
+    return recordOutgoingMessage(db, {
+      messageId: input.messageId,
+      kind: input.kind,
+      rawSha256: blob.sha256,
+      rawSize: blob.size,
+      mailMessageId,
+      ...input.record,
+    });
+  }
+
+  return {
+    async prepareOutgoingPackage({ cardId, addresseeId, documentUid }: { cardId: string; addresseeId: string; documentUid: string }) {
+      const messageId = deterministicGuid(`${org.id}:out:${documentUid}:${addresseeId}:MainDoc`);
+      const existing = await db.message.findUnique({ where: { direction_messageId: { direction: 'outgoing', messageId } }, include: { peerOrganization: true } });
+      if (existing) return { messageRowId: existing.id, messageId, to: existing.peerOrganization?.mailboxAddress ?? '' };
+
+      const doc = await edms.getOutgoingDocument(cardId);
+      const addressee = doc.addressees.find((a) => a.addresseeId === addresseeId);
+      if (!addressee) throw ApplicationFailure.nonRetryable(`card ${cardId} has no addressee ${addresseeId}`, 'NotFound');
+      if (!addressee.mailboxAddress) {
+        throw ApplicationFailure.nonRetryable(`у участника ${addressee.name} (${addressee.sevIndex}) нет адреса обмена в справочнике`, 'InvalidInput');
+      }
+      const { message, files } = outgoingPassport(org, doc, addressee, { messageId, time: new Date().toISOString() });
+      const row = await storePackage({
+        messageId,
+        kind: 'MainDoc',
+        subject: `${subjects.MainDoc} № ${doc.regNumber} от ${doc.regDate}`,
+        to: addressee.mailboxAddress,
+        xml: buildMessage(message),
+        xmlName: 'DocInfo.xml',
+        files: files.map((f) => ({ name: f.resource.uniqueName, sha256: f.sha256 })),
+        record: {
+          peerOrganizationId: addressee.organizationId,
+          peerSevIndex: addressee.sevIndex,
+          cardId,
+          workflowId: activityWorkflowId(),
+          documentUid,
+        },
+      });
+      return { messageRowId: row.id, messageId, to: addressee.mailboxAddress };
+    },
+
+    async sendOutgoingMessage({ messageRowId, addresseeId }: { messageRowId: string; addresseeId: string }) {
+      const result = await sendStored(messageRowId);
+      const row = await db.message.findUniqueOrThrow({ where: { id: messageRowId } });
+      await edms.recordSend(
+        addresseeId,
+        result.ok ? { status: 'sent', messageId: row.messageId!, at: (row.sentAt ?? new Date()).toISOString() } : { status: 'failed', reason: result.reason },
+      );
+      return result;
+    },
+
+    async sendReportToCorrespondent(input: {
+      messageRowId: string;
+      workflowId: string;
+      event: 'Reception' | 'Registration' | 'Failure';
+      registration?: { cardId: string; number: string; date: string };
+      failure?: { code: number; text?: string };
+    }) {
+      const messageId = deterministicGuid(`${input.workflowId}:report:${input.event}`);
+      let row = await db.message.findUnique({ where: { direction_messageId: { direction: 'outgoing', messageId } } });
+      if (!row) {
+        const received = await db.message.findUniqueOrThrow({ where: { id: input.messageRowId }, include: { peerOrganization: true } });
+        const correspondent = received.peerOrganization;
+        if (!correspondent?.mailboxAddress) {
+          throw ApplicationFailure.nonRetryable(`correspondent of message ${received.messageId} has no mailbox`, 'InvalidInput');
+        }
+        const pkg = await incomingPackage(deps, input.messageRowId);
+        const event: ReportEventToSend =
+          input.event === 'Reception'
+            ? { event: 'Reception' }
+            : input.event === 'Registration'
+              ? { event: 'Registration', ...input.registration! }
+              : { event: 'Failure', code: input.failure?.code ?? 0, text: input.failure?.text };
+        const report = reportPassport(org, pkg.message, event, { messageId, time: new Date().toISOString() });
+        row = await storePackage({
+          messageId,
+          kind: report.header.messageType,
+          subject: `${subjects[input.event]}: № ${report.notification.initialDoc.number} от ${report.notification.initialDoc.date}`,
+          to: correspondent.mailboxAddress,
+          xml: buildMessage(report),
+          xmlName: 'Report.xml',
+          files: [],
+          record: {
+            peerOrganizationId: correspondent.id,
+            peerSevIndex: correspondent.sevIndex,
+            returnId: received.messageId ?? undefined,
+            cardId: input.registration?.cardId ?? received.cardId ?? undefined,
+            workflowId: input.workflowId,
+            documentUid: received.documentUid ?? undefined,
+          },
+        });
+      }
+      const sent = await sendStored(row.id);
+      if (!sent.ok) throw ApplicationFailure.nonRetryable(sent.reason, 'PermanentSmtpError');
+      return { messageId };
+    },
+  };
+}
+
+function activityWorkflowId(): string {
+  const workflowId = Context.current().info.workflowExecution?.workflowId;
+  if (!workflowId) throw ApplicationFailure.nonRetryable("prepareOutgoingPackage runs only inside a workflow", "InvalidInput");
+  return workflowId;
+}

@@ -1,0 +1,2 @@
+-- AlterEnum
+ALTER TYPE "report_event" ADD VALUE 'ProjectRegistration';

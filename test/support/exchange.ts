@@ -1,0 +1,103 @@
+// Organizations of their own for an end-to-end test: their own mailboxes, fresh databases and
+// task queues, with SEV's workers and intakes running in this process against the real stack.
+import { randomBytes } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import type { ExchangeRules } from '../../activities';
+import { createBuiltinEdms } from '../../edms/builtin';
+import { dropDatabase } from '../../prisma/database';
+import { createPrismaClient, type PrismaClient } from '../../prisma/client';
+import { migrateDatabase } from '../../prisma/migrate';
+import { stackUp } from '../../stack';
+import { loadConfig, type OrganizationConfig, type SevConfig } from '../../workers/config';
+import { connectClient } from '../../workers/temporal';
+import { startWorkers, type RunningWorkers } from '../../workers/worker';
+import { emptyMailbox } from '../stack/mail-helpers';
+
+export interface TestOrganization {
+  org: OrganizationConfig;
+  db: PrismaClient;
+  edms: ReturnType<typeof createBuiltinEdms>;
+}
+
+export interface TestExchange {
+  config: SevConfig;
+  orgs: TestOrganization[];
+  client: Client;
+  workers: RunningWorkers;
+  stop(): Promise<void>;
+}
+
+const names = [
+  ['Министерство тестирования А', 'Минтест А'],
+  ['Администрация тестового района Б', 'Администрация Б'],
+  ['Комитет тестовых дел В', 'Комитет В'],
+] as const;
+
+/** Test organizations `<prefix>-a`, `<prefix>-b`, …; their mailboxes are emptied and databases recreated. */
+export function testConfig(prefix: string, count = 2): SevConfig {
+  const base = loadConfig({});
+  const pgBase = base.postgres.adminUrl.replace(/\/[^/]*$/, '');
+  const run = randomBytes(3).toString('hex');
+  const organizations = names.slice(0, count).map(([name, shortName], i) => {
+    const letter = 'abc'[i]!;
+    const id = `${prefix}-${letter}`;
+    return {
+      id,
+      name,
+      shortName,
+      sevIndex: `${prefix.toUpperCase()}-${letter.toUpperCase()}`,
+      mailbox: { address: `sev-${id}@${base.mail.domain}`, user: `sev-${id}`, password: `${id}-secret` },
+      databaseUrl: `${pgBase}/sev_${id.replace(/-/g, '_')}`,
+      taskQueue: `sev-${id}-${run}`,
+    };
+  });
+  return { ...base, organizations };
+}
+
+export async function startTestExchange(prefix: string, options: { count?: number; rules?: ExchangeRules; workers?: boolean } = {}): Promise<TestExchange> {
+  const config = testConfig(prefix, options.count);
+  const defaults = loadConfig({});
+  // The mail stack serves the usual organizations and these: it knows the mailboxes it is given.
+  await stackUp({ ...config, organizations: [...defaults.organizations, ...config.organizations] }, () => {});
+  const orgs: TestOrganization[] = [];
+  for (const org of config.organizations) {
+    await dropDatabase(config.postgres.adminUrl, org.databaseUrl);
+    await migrateDatabase(config.postgres.adminUrl, org.databaseUrl);
+    for (const folder of ['INBOX', 'Processed', 'Quarantine']) await emptyMailbox(config, org, folder);
+    const db = createPrismaClient(org.databaseUrl);
+    orgs.push({ org, db, edms: createBuiltinEdms(db) });
+  }
+  const client = await connectClient(config.temporal);
+  const workers =
+    options.workers === false
+      ? { done: Promise.resolve(), shutdown() {}, kickIntake() {} }
+      : await startWorkers(config, config.organizations, { rules: options.rules, sweepIntervalMs: 2000 });
+  return {
+    config,
+    orgs,
+    client,
+    workers,
+    async stop() {
+      workers.shutdown();
+      await workers.done;
+      await client.connection.close();
+      for (const o of orgs) await o.db.$disconnect();
+    },
+  };
+}
+
+/** Polls until `check` returns a value (not undefined), or fails with what it waited for. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}

@@ -1,0 +1,148 @@
+// What the mailbox intake does with one mail: store the raw bytes durably and record the message,
+// then start its inbound workflow under a business id. Only then may the mail leave the INBOX.
+// Every step is safe to repeat: after a crash the same mail comes round again and ends the same.
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { readPackage, type ReadPackage } from '../exchange/package';
+import type { MailSender } from '../exchange/smtp';
+import type { PrismaClient } from '../prisma/client';
+import { getBlob, putBlob, sha256Hex } from '../registry/blobs';
+import { recordIncomingMessage, recordQuarantinedMail } from '../registry/messages';
+import { inboundWorkflowId, type InboundMessageInput } from '../workflows/definitions';
+import { SevCorrespondent, SevDirection, SevDocNumber, SevMessageId, SevOrganization, SevStatus } from '../workflows/search-attributes';
+import type { OrganizationConfig } from './config';
+import { logger } from './log';
+
+export interface IntakeDeps {
+  organization: OrganizationConfig;
+  db: PrismaClient;
+  client: Client;
+  mail: MailSender;
+}
+
+export type IntakeVerdict = 'Processed' | 'Quarantine';
+
+export function createIntakeHandler(deps: IntakeDeps): (raw: Buffer) => Promise<IntakeVerdict> {
+  const { organization: org, db } = deps;
+  const log = logger({ org: org.id, component: 'intake' });
+
+  return async function handleMail(raw: Buffer): Promise<IntakeVerdict> {
+    const blob = await putBlob(db, raw);
+    const pkg = await readPackage(raw);
+    if (!pkg.ok) {
+      await recordQuarantinedMail(db, { rawSha256: blob.sha256, rawSize: blob.size, mailMessageId: pkg.mailMessageId, reason: pkg.reason });
+      log.warn('mail quarantined', { reason: pkg.reason, code: pkg.code, mailMessageId: pkg.mailMessageId });
+      return 'Quarantine';
+    }
+    const message = pkg.passport.message;
+    const { messageId } = message.header;
+    const kind = message.kind === 'Report' ? message.header.messageType : message.kind;
+    const recorded = await recordIncomingMessage(db, {
+      messageId,
+      kind,
+      rawSha256: blob.sha256,
+      rawSize: blob.size,
+      mailMessageId: pkg.mailMessageId,
+      peerSevIndex: message.header.sender.contact.organization.uid,
+      returnId: message.kind === 'Report' ? message.header.returnId : undefined,
+    });
+    if (!recorded.created && !(recorded.sameContent || (await samePackage(db, recorded.row.rawSha256, pkg)))) {
+      await recordQuarantinedMail(db, {
+        rawSha256: blob.sha256,
+        rawSize: blob.size,
+        mailMessageId: pkg.mailMessageId,
+        messageId,
+        reason: 'MessageID уже получен с другим содержимым',
+      });
+      log.warn('MessageID repeated with different content', { messageId });
+      return 'Quarantine';
+    }
+
+    const workflowId = inboundWorkflowId(org.id, messageId);
+    const started = await startInbound(deps, workflowId, { organizationId: org.id, messageRowId: recorded.row.id, messageId }, pkg);
+    if (started) {
+      log.info('inbound exchange started', { workflowId, messageId, kind });
+    } else {
+      // The same message again: handled once; the receipt already given goes again.
+      await resendReceipt(deps, messageId);
+      log.info('transport duplicate', { workflowId, messageId });
+    }
+    return 'Processed';
+  };
+}
+
+async function startInbound(
+  deps: IntakeDeps,
+  workflowId: string,
+  input: InboundMessageInput,
+  pkg: ReadPackage,
+): Promise<boolean> {
+  const message = pkg.passport.message;
+  const sender = message.header.sender.contact.organization.shortName;
+  const doc = message.kind === 'Report' ? message.notification.initialDoc : 'documents' in message ? message.documents?.[0] : undefined;
+  const number = doc ? ('registrationInfo' in doc ? doc.registrationInfo.number : doc.number) : undefined;
+  const date = doc ? ('registrationInfo' in doc ? doc.registrationInfo.date : doc.date) : undefined;
+  const what = kindNames[message.kind === 'Report' ? message.header.messageType : message.kind] ?? message.kind;
+  try {
+    await deps.client.workflow.start('inboundMessageWorkflow', {
+      workflowId,
+      taskQueue: deps.organization.taskQueue,
+      args: [input],
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      typedSearchAttributes: [
+        { key: SevOrganization, value: deps.organization.id },
+        { key: SevDirection, value: 'in' },
+        { key: SevMessageId, value: input.messageId },
+        { key: SevCorrespondent, value: sender },
+        { key: SevStatus, value: 'received' },
+        ...(number ? [{ key: SevDocNumber, value: number }] : []),
+      ],
+      staticSummary: `Входящий: ${what}${number ? ` № ${number}` : ''}${date ? ` от ${date}` : ''} — ${sender}`,
+      staticDetails: [
+        `**Организация:** ${deps.organization.shortName}`,
+        `**Корреспондент:** ${message.header.sender.contact.organization.fullName ?? sender}`,
+        `**MessageID:** ${input.messageId}`,
+        `**Письмо:** ${pkg.mailMessageId ?? '—'} от ${pkg.from ?? '—'}`,
+        `**Файлы:** ${pkg.attachments.map((a) => a.name).join(', ') || 'нет'}`,
+      ].join('\n'),
+    });
+    return true;
+  } catch (e) {
+    if (e instanceof WorkflowExecutionAlreadyStartedError) return false;
+    throw e;
+  }
+}
+
+/**
+ * Whether a stored mail carries the same package (passport and files) as this one. Raw bytes differ
+ * between two deliveries of one message (each gets its own Received and Delivered-To headers).
+ */
+async function samePackage(db: PrismaClient, storedSha256: string | null, pkg: ReadPackage): Promise<boolean> {
+  if (!storedSha256) return false;
+  const stored = await readPackage(await getBlob(db, storedSha256));
+  return stored.ok && packageDigest(stored) === packageDigest(pkg);
+}
+
+function packageDigest(pkg: ReadPackage): string {
+  return [pkg.passport, ...pkg.attachments].map((part) => `${part.name}:${sha256Hex(part.content)}`).join('\n');
+}
+
+/** Sends the Reception report given for a message again, if one was given already. */
+async function resendReceipt(deps: IntakeDeps, messageId: string): Promise<void> {
+  const receipt = await deps.db.message.findFirst({
+    where: { direction: 'outgoing', returnId: messageId, kind: 'Reception', status: 'sent' },
+    include: { peerOrganization: true },
+  });
+  if (!receipt?.rawSha256 || !receipt.peerOrganization?.mailboxAddress) return;
+  await deps.mail.sendRaw({ from: deps.organization.mailbox.address, to: receipt.peerOrganization.mailboxAddress, raw: await getBlob(deps.db, receipt.rawSha256) });
+}
+
+const kindNames: Record<string, string> = {
+  MainDoc: 'документ',
+  AddToDoc: 'досылка',
+  Editing: 'исправление карточки',
+  Reception: 'доклад о получении',
+  Failure: 'отказ',
+  Report: 'доклад',
+  SyncInfo: 'справочник',
+  SyncReport: 'ответ на синхронизацию справочника',
+};

@@ -1,0 +1,70 @@
+// Starting the outbound exchanges of a registered outgoing card: one workflow per external
+// addressee, under a business id, so registering or sending the same card twice starts nothing new.
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { OutgoingAddressee } from '../edms/adapter';
+import { outboundWorkflowId, type OutboundDocumentInput } from '../workflows/definitions';
+import {
+  SevCorrespondent,
+  SevDirection,
+  SevDocDate,
+  SevDocNumber,
+  SevDocUid,
+  SevOrganization,
+  SevStatus,
+} from '../workflows/search-attributes';
+import type { OrganizationConfig } from './config';
+
+export interface RegisteredOutgoingCard {
+  cardId: string;
+  regNumber: string;
+  regDate: string;
+  documentUid: string;
+  annotation?: string;
+  addressees: OutgoingAddressee[];
+}
+
+/** Starts (or finds running) the outbound workflow of each addressee; returns their workflow ids. */
+export async function startOutboundExchanges(client: Client, org: OrganizationConfig, card: RegisteredOutgoingCard): Promise<string[]> {
+  const ids: string[] = [];
+  for (const addressee of card.addressees) {
+    const workflowId = outboundWorkflowId(org.id, card.documentUid, addressee.sevIndex);
+    const input: OutboundDocumentInput = {
+      organizationId: org.id,
+      cardId: card.cardId,
+      addresseeId: addressee.addresseeId,
+      documentUid: card.documentUid,
+      regNumber: card.regNumber,
+      regDate: card.regDate,
+      addresseeSevIndex: addressee.sevIndex,
+      addresseeName: addressee.name,
+    };
+    try {
+      await client.workflow.start('outboundDocumentWorkflow', {
+        workflowId,
+        taskQueue: org.taskQueue,
+        args: [input],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: [
+          { key: SevOrganization, value: org.id },
+          { key: SevDirection, value: 'out' },
+          { key: SevDocNumber, value: card.regNumber },
+          { key: SevDocDate, value: new Date(`${card.regDate}T00:00:00Z`) },
+          { key: SevDocUid, value: card.documentUid },
+          { key: SevCorrespondent, value: addressee.name },
+          { key: SevStatus, value: 'preparing' },
+        ],
+        staticSummary: `Исходящий № ${card.regNumber} от ${card.regDate} → ${addressee.name}`,
+        staticDetails: [
+          `**Организация:** ${org.shortName}`,
+          `**Адресат:** ${addressee.name} (${addressee.sevIndex}), ${addressee.mailboxAddress ?? 'адрес не указан'}`,
+          `**Содержание:** ${card.annotation ?? '—'}`,
+          `**UID документа:** ${card.documentUid}`,
+        ].join('\n'),
+      });
+    } catch (e) {
+      if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
+    }
+    ids.push(workflowId);
+  }
+  return ids;
+}

@@ -1,0 +1,220 @@
+// One received message, from verification to its one recorded end state: a MainDoc is registered
+// (automatically or by a person), answered with Reception and Registration reports and linked; an
+// AddToDoc or Editing updates the existing card; a report is stored on our outgoing card and
+// passed to that document's outbound workflow.
+import {
+  ApplicationFailure,
+  condition,
+  getExternalWorkflowHandle,
+  isCancellation,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { SevActivities } from '../activities';
+import {
+  inboundStateQuery,
+  manualDecisionSignal,
+  manualRegisterUpdate,
+  manualRejectUpdate,
+  reportReceivedSignal,
+  type InboundMessageInput,
+  type InboundOutcome,
+  type InboundStage,
+  type InboundState,
+  type ManualDecision,
+  FailureCode,
+} from './definitions';
+import { activityOptions, manualReminderInterval } from './options';
+import { SevStatus } from './search-attributes';
+
+const act = proxyActivities<SevActivities>(activityOptions.standard);
+
+export async function inboundMessageWorkflow(input: InboundMessageInput): Promise<InboundState> {
+  const state: InboundState = { stage: 'verifying', details: 'Проверка пакета', reportsSent: [] };
+  let decision: ManualDecision | undefined;
+
+  setHandler(inboundStateQuery, () => state);
+  setHandler(manualDecisionSignal, (d) => {
+    if (state.stage === 'manual' && !decision) decision = d;
+  });
+  const validateManual = (_args: unknown) => {
+    if (state.stage !== 'manual') throw new Error(`Документ не ожидает ручной регистрации (этап: ${state.stage})`);
+    if (decision) throw new Error('Решение по ручной регистрации уже принято');
+  };
+  setHandler(
+    manualRegisterUpdate,
+    async (args) => {
+      decision = { action: 'register', ...args };
+      await condition(() => state.stage !== 'manual');
+      return state;
+    },
+    { validator: validateManual },
+  );
+  setHandler(
+    manualRejectUpdate,
+    async (args) => {
+      decision = { action: 'reject', ...args };
+      await condition(() => state.stage !== 'manual');
+      return state;
+    },
+    {
+      validator: (args) => {
+        validateManual(args);
+        if (!args.reason?.trim()) throw new Error('Укажите причину отказа');
+      },
+    },
+  );
+
+  const moveTo = (stage: InboundStage, details: string) => {
+    state.stage = stage;
+    state.details = details;
+    setCurrentDetails(`**${details}**`);
+  };
+  const finish = (outcome: InboundOutcome, details: string) => {
+    state.outcome = outcome;
+    moveTo('done', details);
+    upsertSearchAttributes([{ key: SevStatus, value: outcome }]);
+    return state;
+  };
+
+  // 1. Verify: passport, sender, resources, hashes; and look for business duplicates.
+  const verified = await act.verifyIncomingMessage.executeWithOptions(
+    { ...activityOptions.standard, summary: 'Проверка пакета: схема, отправитель, вложения, хэши, дубликаты' },
+    [{ messageRowId: input.messageRowId }],
+  );
+  if (!verified.ok) {
+    state.reason = verified.reason;
+    if (verified.action === 'quarantine') return finish('quarantined', `В карантине: ${verified.reason}`);
+    await sendReport('Failure', { failure: { code: verified.failureCode, text: verified.reason } });
+    return finish('refused', `Отказ: ${verified.reason}`);
+  }
+  state.kind = verified.kind;
+  state.sender = verified.sender;
+  state.document = verified.document;
+
+  switch (verified.kind) {
+    case 'MainDoc':
+      return handleMainDocument(verified.duplicates, verified.duplicateAction);
+    case 'AddToDoc':
+    case 'Editing':
+      return handleFollowUp();
+    case 'Report':
+      return handleReport();
+    default:
+      return finish('quarantined', `Сообщение вида ${verified.kind} пока не обрабатывается`);
+  }
+
+  async function handleMainDocument(
+    duplicates: { cardId: string; regNumber?: string; regDate?: string }[],
+    duplicateAction: 'manual' | 'refuse',
+  ): Promise<InboundState> {
+    await sendReport('Reception');
+
+    let manualReason: string | undefined;
+    const original = duplicates[0];
+    if (original) {
+      const reason = `Документ уже получен: № ${original.regNumber ?? '—'} от ${original.regDate ?? '—'}`;
+      if (duplicateAction === 'refuse') {
+        state.reason = reason;
+        await act.markIncomingMessage({ messageRowId: input.messageRowId, status: 'duplicate', reason });
+        await sendReport('Failure', { failure: { code: FailureCode.duplicate, text: reason } });
+        return finish('duplicate', `Повторный документ, отказ: ${reason}`);
+      }
+      manualReason = `Возможный дубликат. ${reason}`;
+    }
+
+    moveTo('registering', 'Автоматическая регистрация');
+    let outcome = manualReason
+      ? await act.requireManualRegistration({ messageRowId: input.messageRowId, reason: manualReason })
+      : await act.registerIncomingDocument({ messageRowId: input.messageRowId });
+
+    while (outcome.status === 'manualRequired') {
+      const made = await waitForManualDecision(outcome.reason);
+      if (made.action === 'reject') {
+        await act.rejectIncomingDocument({ messageRowId: input.messageRowId, reason: made.reason, by: made.by });
+        state.reason = made.reason;
+        await sendReport('Failure', { failure: { code: FailureCode.rejectedByPerson, text: made.reason } });
+        return finish('refused', `Отклонён вручную (${made.by}): ${made.reason}`);
+      }
+      moveTo('registering', `Регистрация вручную (${made.by})`);
+      outcome = await act.registerIncomingDocument({
+        messageRowId: input.messageRowId,
+        manual: { regNumber: made.regNumber, regDate: made.regDate, journalCode: made.journalCode, registeredBy: made.by },
+      });
+    }
+
+    state.registration = { cardId: outcome.cardId, number: outcome.regNumber, date: outcome.regDate };
+    upsertSearchAttributes([{ key: SevStatus, value: 'registered' }]);
+    moveTo('reporting', `Зарегистрирован № ${outcome.regNumber} от ${outcome.regDate}; доклад корреспонденту`);
+    await sendReport('Registration', { registration: state.registration });
+    return finish('registered', `Зарегистрирован № ${outcome.regNumber} от ${outcome.regDate}`);
+  }
+
+  async function handleFollowUp(): Promise<InboundState> {
+    await sendReport('Reception');
+    moveTo('applying', verified.ok && verified.kind === 'Editing' ? 'Исправление карточки' : 'Досылка к документу');
+    const applied = await act.applyFollowUpMessage({ messageRowId: input.messageRowId });
+    if (applied.status === 'noMainDocument') {
+      state.reason = applied.reason;
+      await sendReport('Failure', { failure: { code: FailureCode.noMainDocument, text: applied.reason } });
+      return finish('refused', `Отказ: ${applied.reason}`);
+    }
+    return finish('applied', `Добавлено к документу № ${applied.regNumber ?? '—'}`);
+  }
+
+  async function handleReport(): Promise<InboundState> {
+    moveTo('applying', 'Доклад: сохранение в карточке исходящего документа');
+    const applied = await act.applyIncomingReport({ messageRowId: input.messageRowId });
+    if (!applied.matched) {
+      state.reason = applied.reason;
+      return finish('reportUnmatched', `Доклад не сопоставлен: ${applied.reason}`);
+    }
+    try {
+      await getExternalWorkflowHandle(applied.outboundWorkflowId).signal(reportReceivedSignal, applied.report);
+    } catch (e) {
+      // The outbound exchange may have ended already; the report is stored on the card all the same.
+      if (isCancellation(e)) throw e;
+    }
+    return finish('reportStored', `Доклад сохранён: ${applied.report.summaries.join('; ')}`);
+  }
+
+  async function waitForManualDecision(reason: string): Promise<ManualDecision> {
+    state.manual = state.manual ?? { reason, since: new Date().toISOString(), reminders: 0 };
+    state.manual.reason = reason;
+    moveTo('manual', `Ждёт ручной регистрации: ${reason}`);
+    upsertSearchAttributes([{ key: SevStatus, value: 'manual' }]);
+    decision = undefined;
+    while (!(await condition(() => decision !== undefined, manualReminderInterval))) {
+      state.manual.reminders += 1;
+      await act.remindManualRegistration({
+        messageRowId: input.messageRowId,
+        workflowId: workflowInfo().workflowId,
+        reason,
+        waitingSince: state.manual.since,
+        reminders: state.manual.reminders,
+      });
+    }
+    const made = decision as ManualDecision | undefined;
+    if (!made) throw ApplicationFailure.nonRetryable('manual decision lost', 'InternalError');
+    return made;
+  }
+
+  async function sendReport(
+    event: 'Reception' | 'Registration' | 'Failure',
+    extra: { registration?: { cardId: string; number: string; date: string }; failure?: { code: number; text?: string } } = {},
+  ): Promise<void> {
+    const prior = state.details;
+    state.details = `${prior}; отправка доклада ${event}`;
+    await act.sendReportToCorrespondent.executeWithOptions(
+      { ...activityOptions.standard, summary: `Доклад корреспонденту: ${reportNames[event]}` },
+      [{ messageRowId: input.messageRowId, workflowId: workflowInfo().workflowId, event, ...extra }],
+    );
+    state.reportsSent.push(event);
+    state.details = prior;
+  }
+}
+
+const reportNames = { Reception: 'получен', Registration: 'зарегистрирован', Failure: 'отказ' } as const;

@@ -1,0 +1,18 @@
+// Timeouts and retry profiles of every activity, in one place.
+import type { ActivityOptions } from '@temporalio/workflow';
+
+const nonRetryableErrorTypes = ['InvalidInput', 'PermanentSmtpError', 'InvalidPackage', 'NotFound'];
+
+export const activityOptions = {
+  /** Database, XML and SMTP steps: seconds each; retried with backoff while a service is down. */
+  standard: {
+    startToCloseTimeout: '2 minutes',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes },
+  },
+} satisfies Record<string, ActivityOptions>;
+
+/** How long a document may wait for manual registration before a reminder (and again after each). */
+export const manualReminderInterval = '4 hours';
+
+/** How long an outbound exchange waits for the addressee's next report before it ends without one. */
+export const reportWaitLimit = '30 days';

@@ -1,0 +1,82 @@
+// One registered document sent to one external addressee: build the passport and the package,
+// send it once (a deterministic MessageID and Message-ID make a retry the same mail), then follow
+// the addressee's reports until it has registered or refused the document.
+import { condition, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { SevActivities } from '../activities';
+import {
+  outboundStateQuery,
+  reportReceivedSignal,
+  type OutboundDocumentInput,
+  type OutboundState,
+  type OutboundStatus,
+  type ReportReceived,
+} from './definitions';
+import { activityOptions, reportWaitLimit } from './options';
+import { SevStatus } from './search-attributes';
+
+const act = proxyActivities<SevActivities>(activityOptions.standard);
+
+/** Later statuses never go back to earlier ones, whatever order reports arrive in. */
+const statusRank: Record<OutboundStatus, number> = { preparing: 0, sent: 1, received: 2, registered: 3, refused: 3, failed: 3 };
+
+export async function outboundDocumentWorkflow(input: OutboundDocumentInput): Promise<OutboundState> {
+  const state: OutboundState = { status: 'preparing', details: 'Подготовка пакета', addressee: input.addresseeName, reports: [] };
+  const pending: ReportReceived[] = [];
+
+  setHandler(outboundStateQuery, () => state);
+  setHandler(reportReceivedSignal, (report) => {
+    pending.push(report);
+  });
+
+  const show = (status: OutboundStatus, details: string) => {
+    if (statusRank[status] >= statusRank[state.status]) {
+      state.status = status;
+      upsertSearchAttributes([{ key: SevStatus, value: status }]);
+    }
+    state.details = details;
+    setCurrentDetails(`**${details}**`);
+  };
+
+  const prepared = await act.prepareOutgoingPackage.executeWithOptions(
+    { ...activityOptions.standard, summary: `Паспорт и пакет для адресата ${input.addresseeName}` },
+    [{ cardId: input.cardId, addresseeId: input.addresseeId, documentUid: input.documentUid }],
+  );
+  state.messageId = prepared.messageId;
+
+  const sent = await act.sendOutgoingMessage.executeWithOptions(
+    { ...activityOptions.standard, summary: `Отправка пакета по почте: ${prepared.to}` },
+    [{ messageRowId: prepared.messageRowId, addresseeId: input.addresseeId }],
+  );
+  if (!sent.ok) {
+    show('failed', `Не отправлен: ${sent.reason}`);
+    return state;
+  }
+  show('sent', `Отправлен ${input.addresseeName}; ждём доклада о получении`);
+
+  // Follow the reports until the addressee registered or refused the document.
+  const final = () => state.status === 'registered' || state.status === 'refused';
+  while (!final()) {
+    const arrived = await condition(() => pending.length > 0, reportWaitLimit);
+    if (!arrived) {
+      show(state.status, `Нет доклада от адресата за ${reportWaitLimit}; обмен завершён без ответа`);
+      return state;
+    }
+    for (const report of pending.splice(0)) applyReport(report);
+  }
+  return state;
+
+  function applyReport(report: ReportReceived): void {
+    state.reports.push(...report.summaries);
+    if (report.addresseeRegNumber) state.addresseeRegistration = { number: report.addresseeRegNumber, date: report.addresseeRegDate };
+    if (report.failure) state.refusal = report.failure;
+    const waiting =
+      report.status === 'received'
+        ? 'получен адресатом; ждём регистрации'
+        : report.status === 'registered'
+          ? `зарегистрирован адресатом № ${report.addresseeRegNumber ?? '—'} от ${report.addresseeRegDate ?? '—'}`
+          : report.status === 'refused'
+            ? `отказ адресата: ${report.failure?.text ?? report.failure?.code ?? ''}`
+            : report.summaries.join('; ');
+    show(report.status, `${input.addresseeName}: ${waiting}`);
+  }
+}
