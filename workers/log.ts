@@ -11,8 +11,21 @@ export interface Logger {
   child(fields: Fields): Logger;
 }
 
+const rank: Record<Level, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+let minimum: Level = 'info';
+
+/** Lines below this level are dropped (the demo keeps its story readable with 'warn'). */
+export function setLogLevel(level: Level): void {
+  minimum = level;
+}
+
+export function currentLogLevel(): Level {
+  return minimum;
+}
+
 export function logger(base: Fields = {}): Logger {
   const write = (level: Level, msg: string, fields?: Fields) => {
+    if (rank[level] < rank[minimum]) return;
     const line = JSON.stringify({ time: new Date().toISOString(), level, msg, ...base, ...fields }, errorReplacer);
     (level === 'error' || level === 'warn' ? process.stderr : process.stdout).write(`${line}\n`);
   };

@@ -3,7 +3,7 @@
 // SMTP transporter. Stateless apart from Temporal and PostgreSQL, so more of these processes (on
 // more machines) simply poll the same task queues.
 import path from 'node:path';
-import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import { createActivities, type ExchangeRules } from '../activities';
 import { createBuiltinEdms } from '../edms/builtin';
@@ -13,7 +13,7 @@ import { createMailSender, type MailSender } from '../exchange/smtp';
 import { createPrismaClient, type PrismaClient } from '../prisma/client';
 import { projectRoot, temporalFor, type OrganizationConfig, type SevConfig } from './config';
 import { createIntakeHandler } from './intake';
-import { logger } from './log';
+import { currentLogLevel, logger } from './log';
 import { connectClient, connectWorker } from './temporal';
 
 export const workflowsPath = path.join(projectRoot, 'workflows', 'index.ts');
@@ -39,6 +39,16 @@ const quietBundlerLogger = {
   },
 };
 
+let runtimeInstalled = false;
+
+/** The Temporal SDK's own log lines follow SEV's log level; installed once, before any connection. */
+function installRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const level = currentLogLevel() === 'debug' ? 'DEBUG' : currentLogLevel() === 'info' ? 'INFO' : currentLogLevel() === 'warn' ? 'WARN' : 'ERROR';
+  Runtime.install({ logger: new DefaultLogger(level) });
+}
+
 export const defaultRules: ExchangeRules = { businessDuplicate: 'manual' };
 
 export interface WorkerOptions {
@@ -59,6 +69,7 @@ export interface RunningWorkers {
 
 /** Creates and runs the workers and mailbox intakes of the given organizations until `shutdown()`. */
 export async function startWorkers(config: SevConfig, organizations: OrganizationConfig[], options: WorkerOptions = {}): Promise<RunningWorkers> {
+  installRuntime();
   const workflowBundleCode = await workflowBundle();
   const mail = createMailSender(config);
   const resources: { close(): Promise<unknown> | void }[] = [{ close: () => mail.close() }];

@@ -93,7 +93,7 @@ export async function getCard(db: PrismaClient, cardId: string): Promise<CardVie
       },
       addressees: {
         // A report's events share receivedAt; the message row's time-ordered id keeps reports apart.
-        include: { organization: true, reports: { orderBy: [{ receivedAt: 'asc' }, { messageId: 'asc' }, { eventIndex: 'asc' }] } },
+        include: { organization: true, reports: { orderBy: [{ eventAt: { sort: 'asc', nulls: 'last' } }, { receivedAt: 'asc' }, { messageId: 'asc' }, { eventIndex: 'asc' }] } },
         orderBy: byCreation,
       },
       linksFrom: { orderBy: byCreation },

@@ -26,6 +26,9 @@ async function untilSignal(config: SevConfig, running: RunningWorkers): Promise<
 
 async function demo(config: SevConfig): Promise<RunningWorkers> {
   const { runDemo, DemoFailed } = await import('../demo');
+  // The story is what the user reads; routine log lines would bury it.
+  const { setLogLevel } = await import('../log');
+  setLogLevel('warn');
   try {
     return await runDemo(config);
   } catch (e) {
