@@ -8,6 +8,7 @@ import { registerStackCommands } from './commands/stack';
 import { registerXmlCommands } from './commands/xml';
 import { registerRunCommands } from './commands/run';
 import { registerSendCommands } from './commands/send';
+import { registerManualCommands } from './commands/manual';
 import { CliError, type CliContext } from './commands/context';
 import { StackError } from '../stack/component';
 
@@ -29,6 +30,7 @@ registerDbCommands(program, context);
 registerXmlCommands(program, context);
 registerRunCommands(program, context);
 registerSendCommands(program, context);
+registerManualCommands(program, context);
 
 try {
   await program.parseAsync(process.argv);
