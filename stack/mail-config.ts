@@ -143,6 +143,34 @@ export function dovecotUsers(boxes: readonly Mailbox[]): string {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * The mailboxes a users file already serves. A later `up` keeps them: one machine may serve the
+ * organizations of several configurations (a demo and a test run), and mail must never bounce
+ * because another configuration brought the stack up last.
+ */
+export function parseDovecotUsers(text: string): Mailbox[] {
+  const byHome = new Map<string, Partial<Mailbox>>();
+  for (const line of text.split('\n')) {
+    const match = /^([^:#\s]+):\{PLAIN\}([^:]*)::::([^:]+)::$/.exec(line.trim());
+    if (!match) continue;
+    const [, name = '', password = '', home = ''] = match;
+    const box = byHome.get(home) ?? { home, password };
+    // Each mailbox has two lines with one home: its exchange address and its IMAP login.
+    if (name.includes('@')) box.address = name;
+    else box.login = name;
+    byHome.set(home, box);
+  }
+  return [...byHome.values()].flatMap(({ address, login, password, home }) =>
+    address && home && password !== undefined ? [{ address, login: login ?? address, password, home }] : [],
+  );
+}
+
+/** The configured mailboxes, plus those served before that the configuration does not name. */
+export function mergeMailboxes(existing: readonly Mailbox[], configured: readonly Mailbox[]): Mailbox[] {
+  const names = new Set(configured.flatMap((b) => [b.address, b.login]));
+  return [...configured, ...existing.filter((b) => !names.has(b.address) && !names.has(b.login))];
+}
+
 export function dovecotConf(config: SevConfig, layout: MailLayout, user: MailUser): string {
   const { imap, lmtpPort } = config.mail;
   return `${generatedNote}

@@ -1,7 +1,7 @@
 // Mail: Postfix (SMTP in) hands the organizations' mail to Dovecot over LMTP; SEV reads it over IMAP.
 // Both run as plain daemons from configuration generated in <stateDir>/mail. Mail servers
 // configured elsewhere are only health-checked.
-import { chmodSync, chownSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
@@ -10,6 +10,8 @@ import { StackError, type ComponentStatus, type Log } from './component';
 import {
   dovecotConf,
   dovecotUsers,
+  mergeMailboxes,
+  parseDovecotUsers,
   mailboxes,
   mailLayout,
   postfixMainCf,
@@ -134,7 +136,8 @@ function requireRoot(what: string): void {
 
 /** Writes the daemons' configuration and folders; says which daemon's configuration changed. */
 async function prepareMailFiles(config: SevConfig, layout: MailLayout, log: Log): Promise<{ postfix: boolean; dovecot: boolean }> {
-  const boxes = mailboxes(config, layout);
+  const served = existsSync(layout.dovecotUsers) ? parseDovecotUsers(readFileSync(layout.dovecotUsers, 'utf8')) : [];
+  const boxes = mergeMailboxes(served, mailboxes(config, layout));
   // Only root writes here; a non-root `up` can still reuse daemons that root started.
   if (!isRoot()) return { postfix: false, dovecot: false };
 
