@@ -151,7 +151,7 @@ export function createIncomingActivities(deps: ActivityDeps) {
         sender: byUid.shortName,
         document,
         duplicates,
-        duplicateAction: deps.rules.businessDuplicate,
+        duplicateAction: deps.organization.rules.businessDuplicate,
       };
     },
 

@@ -37,6 +37,14 @@ const mailboxSchema = z.object({
   password: z.string().min(1),
 });
 
+/** How this organization handles what automation must not decide alone. */
+const rulesSchema = z.object({
+  /** A business duplicate (the same document in a new message): a person decides, or it is refused with a Failure report. */
+  businessDuplicate: z.enum(['manual', 'refuse']).default('manual'),
+  /** Minutes a document may wait for manual registration before a reminder (and again after each). */
+  manualReminderMinutes: z.number().positive().default(240),
+});
+
 const organizationSchema = z.object({
   /** Short stable id: used in database names, task queues and workflow ids. */
   id: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'lower-case latin letters, digits and dashes, starting with a letter'),
@@ -50,6 +58,7 @@ const organizationSchema = z.object({
   taskQueue: z.string().min(1),
   /** Overrides of the shared Temporal settings for this organization (another cluster or namespace). */
   temporal: temporalSchema.partial().optional(),
+  rules: rulesSchema.default({ businessDuplicate: 'manual', manualReminderMinutes: 240 }),
 });
 
 const configSchema = z
@@ -96,6 +105,7 @@ const configSchema = z
 
 export type SevConfig = z.infer<typeof configSchema>;
 export type OrganizationConfig = z.infer<typeof organizationSchema>;
+export type ExchangeRules = z.infer<typeof rulesSchema>;
 export type TemporalConfig = z.infer<typeof temporalSchema>;
 
 export class ConfigError extends Error {

@@ -58,7 +58,7 @@ export function createIntakeHandler(deps: IntakeDeps): (raw: Buffer) => Promise<
     }
 
     const workflowId = inboundWorkflowId(org.id, messageId);
-    const started = await startInbound(deps, workflowId, { organizationId: org.id, messageRowId: recorded.row.id, messageId }, pkg);
+    const started = await startInbound(deps, workflowId, { organizationId: org.id, messageRowId: recorded.row.id, messageId, manualReminderMinutes: org.rules.manualReminderMinutes }, pkg);
     if (started) {
       log.info('inbound exchange started', { workflowId, messageId, kind });
     } else {

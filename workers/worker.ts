@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
-import { createActivities, type ExchangeRules } from '../activities';
+import { createActivities } from '../activities';
 import { createBuiltinEdms } from '../edms/builtin';
 import { syncDirectoryFromConfig } from '../edms/directory';
 import { startIntake, type Intake } from '../exchange/intake';
@@ -49,10 +49,7 @@ function installRuntime(): void {
   Runtime.install({ logger: new DefaultLogger(level) });
 }
 
-export const defaultRules: ExchangeRules = { businessDuplicate: 'manual' };
-
 export interface WorkerOptions {
-  rules?: ExchangeRules;
   /** Run the mailbox intake too (default true). */
   intake?: boolean;
   /** The intake's safety-net sweep interval. */
@@ -90,7 +87,7 @@ export async function startWorkers(config: SevConfig, organizations: Organizatio
           namespace: temporal.namespace,
           taskQueue: org.taskQueue,
           workflowBundle: workflowBundleCode,
-          activities: createActivities({ config, organization: org, db, edms, mail, rules: options.rules ?? defaultRules }),
+          activities: createActivities({ config, organization: org, db, edms, mail }),
           identity: `sev-worker:${org.id}@${process.pid}`,
         }),
       );

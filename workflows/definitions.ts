@@ -24,6 +24,8 @@ export interface InboundMessageInput {
   messageRowId: string;
   /** Header@MessageID. */
   messageId: string;
+  /** Minutes a document may wait for manual registration before a reminder (the organization's rule). */
+  manualReminderMinutes: number;
 }
 
 export type InboundStage =

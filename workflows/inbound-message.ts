@@ -3,6 +3,7 @@
 // AddToDoc or Editing updates the existing card; a report is stored on our outgoing card and
 // passed to that document's outbound workflow.
 import {
+  allHandlersFinished,
   ApplicationFailure,
   condition,
   getExternalWorkflowHandle,
@@ -27,7 +28,7 @@ import {
   type ManualDecision,
   FailureCode,
 } from './definitions';
-import { activityOptions, manualReminderInterval } from './options';
+import { activityOptions } from './options';
 import { SevStatus } from './search-attributes';
 
 const act = proxyActivities<SevActivities>(activityOptions.standard);
@@ -40,6 +41,9 @@ export async function inboundMessageWorkflow(input: InboundMessageInput): Promis
   setHandler(manualDecisionSignal, (d) => {
     if (state.stage === 'manual' && !decision) decision = d;
   });
+  // A decision has settled when the exchange ended, or when it waits for a person again (the
+  // registration the person asked for could not be made, e.g. a number already taken).
+  const decisionSettled = () => state.stage === 'done' || (state.stage === 'manual' && decision === undefined);
   const validateManual = (_args: unknown) => {
     if (state.stage !== 'manual') throw new Error(`Документ не ожидает ручной регистрации (этап: ${state.stage})`);
     if (decision) throw new Error('Решение по ручной регистрации уже принято');
@@ -48,7 +52,7 @@ export async function inboundMessageWorkflow(input: InboundMessageInput): Promis
     manualRegisterUpdate,
     async (args) => {
       decision = { action: 'register', ...args };
-      await condition(() => state.stage !== 'manual');
+      await condition(decisionSettled);
       return state;
     },
     { validator: validateManual },
@@ -57,7 +61,7 @@ export async function inboundMessageWorkflow(input: InboundMessageInput): Promis
     manualRejectUpdate,
     async (args) => {
       decision = { action: 'reject', ...args };
-      await condition(() => state.stage !== 'manual');
+      await condition(decisionSettled);
       return state;
     },
     {
@@ -80,31 +84,38 @@ export async function inboundMessageWorkflow(input: InboundMessageInput): Promis
     return state;
   };
 
-  // 1. Verify: passport, sender, resources, hashes; and look for business duplicates.
-  const verified = await act.verifyIncomingMessage.executeWithOptions(
-    { ...activityOptions.standard, summary: 'Проверка пакета: схема, отправитель, вложения, хэши, дубликаты' },
-    [{ messageRowId: input.messageRowId }],
-  );
-  if (!verified.ok) {
-    state.reason = verified.reason;
-    if (verified.action === 'quarantine') return finish('quarantined', `В карантине: ${verified.reason}`);
-    await sendReport('Failure', { failure: { code: verified.failureCode, text: verified.reason } });
-    return finish('refused', `Отказ: ${verified.reason}`);
-  }
-  state.kind = verified.kind;
-  state.sender = verified.sender;
-  state.document = verified.document;
+  await handleMessage();
+  // A person's update returns the outcome it led to; let it answer before the workflow ends.
+  await condition(allHandlersFinished);
+  return state;
 
-  switch (verified.kind) {
-    case 'MainDoc':
-      return handleMainDocument(verified.duplicates, verified.duplicateAction);
-    case 'AddToDoc':
-    case 'Editing':
-      return handleFollowUp();
-    case 'Report':
-      return handleReport();
-    default:
-      return finish('quarantined', `Сообщение вида ${verified.kind} пока не обрабатывается`);
+  async function handleMessage(): Promise<InboundState> {
+    // Verify: passport, sender, resources, hashes; and look for business duplicates.
+    const verified = await act.verifyIncomingMessage.executeWithOptions(
+      { ...activityOptions.standard, summary: 'Проверка пакета: схема, отправитель, вложения, хэши, дубликаты' },
+      [{ messageRowId: input.messageRowId }],
+    );
+    if (!verified.ok) {
+      state.reason = verified.reason;
+      if (verified.action === 'quarantine') return finish('quarantined', `В карантине: ${verified.reason}`);
+      await sendReport('Failure', { failure: { code: verified.failureCode, text: verified.reason } });
+      return finish('refused', `Отказ: ${verified.reason}`);
+    }
+    state.kind = verified.kind;
+    state.sender = verified.sender;
+    state.document = verified.document;
+
+    switch (verified.kind) {
+      case 'MainDoc':
+        return handleMainDocument(verified.duplicates, verified.duplicateAction);
+      case 'AddToDoc':
+      case 'Editing':
+        return handleFollowUp(verified.kind);
+      case 'Report':
+        return handleReport();
+      default:
+        return finish('quarantined', `Сообщение вида ${verified.kind} пока не обрабатывается`);
+    }
   }
 
   async function handleMainDocument(
@@ -153,9 +164,9 @@ export async function inboundMessageWorkflow(input: InboundMessageInput): Promis
     return finish('registered', `Зарегистрирован № ${outcome.regNumber} от ${outcome.regDate}`);
   }
 
-  async function handleFollowUp(): Promise<InboundState> {
+  async function handleFollowUp(kind: 'AddToDoc' | 'Editing'): Promise<InboundState> {
     await sendReport('Reception');
-    moveTo('applying', verified.ok && verified.kind === 'Editing' ? 'Исправление карточки' : 'Досылка к документу');
+    moveTo('applying', kind === 'Editing' ? 'Исправление карточки' : 'Досылка к документу');
     const applied = await act.applyFollowUpMessage({ messageRowId: input.messageRowId });
     if (applied.status === 'noMainDocument') {
       state.reason = applied.reason;
@@ -187,7 +198,9 @@ export async function inboundMessageWorkflow(input: InboundMessageInput): Promis
     moveTo('manual', `Ждёт ручной регистрации: ${reason}`);
     upsertSearchAttributes([{ key: SevStatus, value: 'manual' }]);
     decision = undefined;
-    while (!(await condition(() => decision !== undefined, manualReminderInterval))) {
+    const reminderAfterMs = input.manualReminderMinutes * 60_000;
+    const timer = { summary: `Ожидание ручной регистрации; напоминание через ${input.manualReminderMinutes} мин.` };
+    while (!(await condition(() => decision !== undefined, reminderAfterMs, timer))) {
       state.manual.reminders += 1;
       await act.remindManualRegistration({
         messageRowId: input.messageRowId,

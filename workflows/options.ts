@@ -11,8 +11,6 @@ export const activityOptions = {
   },
 } satisfies Record<string, ActivityOptions>;
 
-/** How long a document may wait for manual registration before a reminder (and again after each). */
-export const manualReminderInterval = '4 hours';
 
 /** How long an outbound exchange waits for the addressee's next report before it ends without one. */
 export const reportWaitLimit = '30 days';

@@ -56,7 +56,7 @@ export async function outboundDocumentWorkflow(input: OutboundDocumentInput): Pr
   // Follow the reports until the addressee registered or refused the document.
   const final = () => state.status === 'registered' || state.status === 'refused';
   while (!final()) {
-    const arrived = await condition(() => pending.length > 0, reportWaitLimit);
+    const arrived = await condition(() => pending.length > 0, reportWaitLimit, { summary: `Ожидание доклада адресата (не дольше ${reportWaitLimit})` });
     if (!arrived) {
       show(state.status, `Нет доклада от адресата за ${reportWaitLimit}; обмен завершён без ответа`);
       return state;

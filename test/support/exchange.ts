@@ -2,13 +2,12 @@
 // task queues, with SEV's workers and intakes running in this process against the real stack.
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import type { ExchangeRules } from '../../activities';
 import { createBuiltinEdms } from '../../edms/builtin';
 import { dropDatabase } from '../../prisma/database';
 import { createPrismaClient, type PrismaClient } from '../../prisma/client';
 import { migrateDatabase } from '../../prisma/migrate';
 import { stackUp } from '../../stack';
-import { loadConfig, type OrganizationConfig, type SevConfig } from '../../workers/config';
+import { loadConfig, type ExchangeRules, type OrganizationConfig, type SevConfig } from '../../workers/config';
 import { connectClient } from '../../workers/temporal';
 import { startWorkers, type RunningWorkers } from '../../workers/worker';
 import { emptyMailbox } from '../stack/mail-helpers';
@@ -34,7 +33,7 @@ const names = [
 ] as const;
 
 /** Test organizations `<prefix>-a`, `<prefix>-b`, …; their mailboxes are emptied and databases recreated. */
-export function testConfig(prefix: string, count = 2): SevConfig {
+export function testConfig(prefix: string, count = 2, rules: Partial<ExchangeRules> = {}): SevConfig {
   const base = loadConfig({});
   const pgBase = base.postgres.adminUrl.replace(/\/[^/]*$/, '');
   const run = randomBytes(3).toString('hex');
@@ -49,13 +48,17 @@ export function testConfig(prefix: string, count = 2): SevConfig {
       mailbox: { address: `sev-${id}@${base.mail.domain}`, user: `sev-${id}`, password: `${id}-secret` },
       databaseUrl: `${pgBase}/sev_${id.replace(/-/g, '_')}`,
       taskQueue: `sev-${id}-${run}`,
+      rules: { businessDuplicate: 'manual' as const, manualReminderMinutes: 240, ...rules },
     };
   });
   return { ...base, organizations };
 }
 
-export async function startTestExchange(prefix: string, options: { count?: number; rules?: ExchangeRules; workers?: boolean } = {}): Promise<TestExchange> {
-  const config = testConfig(prefix, options.count);
+export async function startTestExchange(
+  prefix: string,
+  options: { count?: number; rules?: Partial<ExchangeRules>; workers?: boolean } = {},
+): Promise<TestExchange> {
+  const config = testConfig(prefix, options.count, options.rules);
   const defaults = loadConfig({});
   // The mail stack serves the usual organizations and these: it knows the mailboxes it is given.
   await stackUp({ ...config, organizations: [...defaults.organizations, ...config.organizations] }, () => {});
@@ -71,7 +74,7 @@ export async function startTestExchange(prefix: string, options: { count?: numbe
   const workers =
     options.workers === false
       ? { done: Promise.resolve(), shutdown() {}, kickIntake() {} }
-      : await startWorkers(config, config.organizations, { rules: options.rules, sweepIntervalMs: 2000 });
+      : await startWorkers(config, config.organizations, { sweepIntervalMs: 2000 });
   return {
     config,
     orgs,
