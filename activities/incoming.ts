@@ -3,6 +3,7 @@
 // truth: every activity reads the package from it again, so no file ever travels in a workflow.
 import { ApplicationFailure, log } from '@temporalio/activity';
 import { decodeXml } from '../codec/decode';
+import { EdmsError } from '../edms/builtin/errors';
 import type { DocInfoMessage, ReportMessage } from '../codec/types';
 import type { DuplicateCandidate, FollowUpOutcome, IncomingPackage, ManualRegistration, RegistrationOutcome, StoredResource } from '../edms/adapter';
 import { findParticipantByMailbox, findParticipantByUid } from '../edms/directory';
@@ -157,7 +158,14 @@ export function createIncomingActivities(deps: ActivityDeps) {
 
     async registerIncomingDocument({ messageRowId, manual }: { messageRowId: string; manual?: ManualRegistration }): Promise<RegistrationOutcome> {
       const pkg = await incomingPackage(deps, messageRowId);
-      const outcome = await edms.registerIncoming(pkg, manual);
+      let outcome: RegistrationOutcome;
+      try {
+        outcome = await edms.registerIncoming(pkg, manual);
+      } catch (e) {
+        // What the EDMS cannot register as it is (a number already taken, an attribute it refuses), a person can.
+        if (!(e instanceof EdmsError)) throw e;
+        outcome = { status: 'manualRequired', reason: e.message, cardId: '' };
+      }
       if (outcome.status === 'registered') {
         await edms.linkIncoming(outcome.cardId, pkg);
         await setMessageStatus(db, messageRowId, 'registered', { cardId: outcome.cardId });

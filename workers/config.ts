@@ -78,6 +78,8 @@ const configSchema = z
       /** LMTP port where Postfix hands mail to Dovecot (local stack only). */
       lmtpPort: z.number().int().min(1).max(65535),
     }),
+    /** The HTTP API of the built-in EDMS and manual registration (`sev api`, `sev start`). */
+    api: hostPort,
     organizations: z.array(organizationSchema).min(1),
   })
   .superRefine((cfg, ctx) => {
@@ -158,6 +160,7 @@ function defaults(env: Env) {
         : {}),
     },
     postgres: { adminUrl: `${pgBase}/postgres` },
+    api: { host: env.SEV_API_HOST ?? '127.0.0.1', port: intOr(env, 'SEV_API_PORT', 8380) },
     mail: {
       domain,
       smtp: { host: env.SEV_SMTP_HOST ?? '127.0.0.1', port: intOr(env, 'SEV_SMTP_PORT', 2525), secure: false },

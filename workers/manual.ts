@@ -2,7 +2,7 @@
 // workflows waiting for a person, and complete one of them by registering or rejecting it. The
 // decision goes to the workflow as an update, so the CLI learns the outcome (or why the workflow
 // refused the decision) in the same call.
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { temporalFor, type OrganizationConfig, type SevConfig } from './config';
 import { connectClient } from './temporal';
 import { CliError } from './commands/context';
@@ -84,51 +84,36 @@ export function resolveWorkflowId(org: OrganizationConfig, workflowIdOrMessageId
   return value.startsWith('sev/') ? value : inboundWorkflowId(org.id, value);
 }
 
-/**
- * Registers the waiting document by hand. The update returns as soon as the workflow leaves the
- * manual stage, before the card exists, so the state is then followed until the registration
- * (or a new reason for manual handling, or an end) shows; `settleMs` bounds that wait.
- */
-export async function registerManually(
-  config: SevConfig,
-  org: OrganizationConfig,
-  workflowId: string,
-  args: ManualRegisterArgs,
-  settleMs = 60_000,
-): Promise<InboundState> {
+/** Registers the waiting document by hand; the update answers with the outcome (registered, or why not). */
+export async function registerManually(config: SevConfig, org: OrganizationConfig, workflowId: string, args: ManualRegisterArgs): Promise<InboundState> {
   return withClient(config, org, async (client) => {
     const handle = client.workflow.getHandle(workflowId);
-    let state = await handle.executeUpdate(manualRegisterUpdate, { args: [args] }).catch((e: unknown) => explain(e, workflowId));
-    const deadline = Date.now() + settleMs;
-    while (!state.registration && state.stage === 'registering' && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      state = await handle.query(inboundStateQuery);
-    }
-    return state;
+    return handle.executeUpdate(manualRegisterUpdate, { args: [args] }).catch((e: unknown) => explain(e, handle));
   });
 }
 
 export async function rejectManually(config: SevConfig, org: OrganizationConfig, workflowId: string, args: ManualRejectArgs): Promise<InboundState> {
-  return withClient(config, org, (client) =>
-    client.workflow
-      .getHandle(workflowId)
-      .executeUpdate(manualRejectUpdate, { args: [args] })
-      .catch((e: unknown) => explain(e, workflowId)),
-  );
+  return withClient(config, org, async (client) => {
+    const handle = client.workflow.getHandle(workflowId);
+    return handle.executeUpdate(manualRejectUpdate, { args: [args] }).catch((e: unknown) => explain(e, handle));
+  });
 }
 
 /** Turns what Temporal throws into a message an operator can act on. */
-function explain(e: unknown, workflowId: string): never {
-  if (e instanceof WorkflowNotFoundError) {
-    throw new CliError(`процесс ${workflowId} не найден: проверьте MessageID и --org`);
-  }
+async function explain(e: unknown, handle: WorkflowHandle): Promise<never> {
+  const workflowId = handle.workflowId;
   if (e instanceof WorkflowUpdateFailedError) {
     // The workflow's validator says why in Russian (not waiting, already decided, no reason given).
     throw new CliError(`процесс ${workflowId} не принял решение: ${e.cause?.message ?? e.message}`);
   }
-  const message = (e as Error).message ?? String(e);
-  if (/already completed|not found/i.test(message)) {
-    throw new CliError(`процесс ${workflowId} уже завершён или не найден: документ не ожидает ручной регистрации`);
+  if (e instanceof WorkflowNotFoundError) {
+    // The server answers "not found" for an update to a finished workflow too: tell the two apart.
+    const status = await handle.describe().then(
+      (d) => d.status.name,
+      () => undefined,
+    );
+    if (status) throw new CliError(`процесс ${workflowId} уже завершён (${status}): документ не ожидает ручной регистрации`);
+    throw new CliError(`процесс ${workflowId} не найден: проверьте MessageID и --org`);
   }
   throw e;
 }

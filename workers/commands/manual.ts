@@ -61,8 +61,8 @@ export function registerManualCommands(program: Command, ctx: CliContext): void 
         ...(opts.date ? { regDate: opts.date } : {}),
         by: decidedBy(opts.by),
       });
-      // Still registering after the wait (the EDMS is slow or failing): the workflow keeps trying.
-      if (!state.registration) throw new CliError(`решение принято, но регистрация ещё не завершена: ${state.details}. Проверьте позже: sev manual list`);
+      // The registration asked for could not be made (e.g. the number is taken): it waits for a person again.
+      if (!state.registration) throw new CliError(`документ не зарегистрирован: ${state.manual?.reason ?? state.details}`);
       console.log(`Зарегистрирован № ${state.registration.number} от ${state.registration.date} (карточка ${state.registration.cardId}).`);
       console.log(`Процесс: ${workflowId}`);
     });

@@ -50,6 +50,21 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
     });
 
   program
+    .command('api')
+    .description('HTTP API встроенной СЭД и ручной регистрации')
+    .action(async () => {
+      const config = ctx.config();
+      const { startApiServer } = await import('../api');
+      const server = await startApiServer(config);
+      console.log(`HTTP API: http://${config.api.host}:${config.api.port}/api/orgs/<организация>/…`);
+      await new Promise<void>((resolve) => {
+        const stop = () => server.close(() => resolve());
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+
+  program
     .command('demo')
     .description('демонстрация: организация А отправляет письмо организации Б и получает доклады')
     .action(async () => {
@@ -63,6 +78,14 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
     .description('поднять стенд, показать демонстрацию и оставить СЭВ работать для всех организаций')
     .action(async () => {
       const config = ctx.config();
-      await untilSignal(config, await demo(config));
+      const running = await demo(config);
+      const { startApiServer } = await import('../api');
+      const server = await startApiServer(config);
+      console.log(`HTTP API встроенной СЭД: http://${config.api.host}:${config.api.port}/api/orgs/${config.organizations[0]!.id}/cards`);
+      try {
+        await untilSignal(config, running);
+      } finally {
+        server.close();
+      }
     });
 }
