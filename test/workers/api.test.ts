@@ -1,0 +1,81 @@
+// The HTTP API of the built-in EDMS: an outgoing card registered over HTTP is sent and its card
+// shows the addressee's registration; bad requests get clear JSON errors.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { createApiServer } from '../../workers/api';
+import { eventually, startTestExchange, type TestExchange, type TestOrganization } from '../support/exchange';
+
+let ex: TestExchange;
+let A: TestOrganization;
+let B: TestOrganization;
+let server: Server;
+let base: string;
+
+before(async () => {
+  ex = await startTestExchange('api');
+  [A, B] = ex.orgs as [TestOrganization, TestOrganization];
+  server = createApiServer(ex.config);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`;
+});
+
+after(async () => {
+  await new Promise((resolve) => server?.close(resolve));
+  await ex?.stop();
+});
+
+async function call(method: string, path: string, body?: unknown) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+test('an outgoing card registered over HTTP is sent, and its card shows B’s number', async () => {
+  const created = await call('POST', `/orgs/${A.org.id}/cards/outgoing`, {
+    kind: 'Письмо',
+    annotation: 'Запрос сведений через API',
+    signer: { name: 'Сидоров С.С.' },
+    addressees: [B.org.sevIndex],
+    files: [{ name: 'Запрос.txt', contentBase64: Buffer.from('Просим представить сведения').toString('base64') }],
+  });
+  assert.equal(created.status, 201);
+  assert.match(String(created.body.regNumber), /^Исх-\d+$/);
+  const cardId = String(created.body.cardId);
+
+  const card = await eventually('the addressee registered it', async () => {
+    const got = await call('GET', `/orgs/${A.org.id}/cards/${cardId}`);
+    const addressees = got.body.addressees as { sendStatus: string; addresseeRegNumber?: string }[];
+    return addressees[0]?.sendStatus === 'registered' ? got.body : undefined;
+  });
+  const atB = await B.db.registrationCard.findFirstOrThrow({ where: { documentUid: String(created.body.documentUid) } });
+  assert.equal((card.addressees as { addresseeRegNumber?: string }[])[0]?.addresseeRegNumber, atB.regNumber);
+
+  const listed = await call('GET', `/orgs/${B.org.id}/cards?direction=incoming`);
+  assert.equal(listed.status, 200);
+  assert.ok((listed.body as unknown as { id: string }[]).some((c) => c.id === atB.id));
+  const waiting = await call('GET', `/orgs/${B.org.id}/manual`);
+  assert.deepEqual(waiting.body, []);
+});
+
+test('bad requests get a status and a message naming the problem', async () => {
+  const missing = await call('POST', `/orgs/${A.org.id}/cards/outgoing`, { kind: 'Письмо', addressees: [] });
+  assert.equal(missing.status, 400);
+  assert.match(String(missing.body.error), /annotation/);
+  assert.match(String(missing.body.error), /addressees/);
+  const notJson = await call('POST', `/orgs/${A.org.id}/cards/outgoing`, '{ not json');
+  assert.equal(notJson.status, 400);
+  const unknownAddressee = await call('POST', `/orgs/${A.org.id}/cards/outgoing`, { annotation: 'x', addressees: ['NOBODY-1'] });
+  assert.equal(unknownAddressee.status, 422);
+  assert.match(String(unknownAddressee.body.error), /NOBODY-1/);
+  assert.equal((await call('GET', `/orgs/nobody/cards`)).status, 404);
+  assert.equal((await call('GET', `/orgs/${A.org.id}/cards/00000000-0000-7000-8000-000000000000`)).status, 404);
+  assert.equal((await call('DELETE', `/orgs/${A.org.id}/cards`)).status, 405);
+  const reject = await call('POST', `/orgs/${B.org.id}/manual/0123456789ABCDEF0123456789ABCDEF/reject`, { reason: 'нет', by: 'Тест' });
+  assert.equal(reject.status, 409);
+  assert.match(String(reject.body.error), /не найден/);
+});
