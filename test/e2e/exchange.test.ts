@@ -109,3 +109,27 @@ test('the same mail delivered twice registers once, and A records each report on
   const reports = await A.db.documentReport.groupBy({ by: ['event'], where: { cardId: card.cardId }, _count: true });
   assert.deepEqual(Object.fromEntries(reports.map((r) => [r.event, r._count])), { Reception: 1, Registration: 1 });
 });
+
+test('operators find both sides of an exchange in Temporal by number, correspondent and status, with Russian summaries', async () => {
+  const { card, workflowId } = await send(A, B, 'Письмо для поиска в Temporal', []);
+  const state = await untilRegistered(workflowId);
+  const list = async (query: string) => {
+    const ids: string[] = [];
+    for await (const wf of ex.client.workflow.list({ query })) ids.push(wf.workflowId);
+    return ids;
+  };
+  // Visibility is eventually consistent: the status written last shows a moment later.
+  await eventually('the outbound exchange by number and status', async () => {
+    const ids = await list(`SevOrganization = "${A.org.id}" AND SevDocNumber = "${card.regNumber}" AND SevStatus = "registered"`);
+    return ids.includes(workflowId) ? true : undefined;
+  });
+  const inboundId = `sev/${B.org.id}/in/${state.messageId}`;
+  await eventually('the inbound exchange by correspondent and status', async () => {
+    const ids = await list(`SevOrganization = "${B.org.id}" AND SevCorrespondent = "${A.org.shortName}" AND SevStatus = "registered" AND SevDirection = "in"`);
+    return ids.includes(inboundId) ? true : undefined;
+  });
+  const described = await ex.client.workflow.getHandle(workflowId).describe();
+  assert.equal(await described.staticSummary(), `Исходящий № ${card.regNumber} от ${card.regDate} → ${B.org.shortName}`);
+  const inbound = await ex.client.workflow.getHandle(inboundId).describe();
+  assert.match((await inbound.staticSummary()) ?? '', new RegExp(`^Входящий: документ № ${card.regNumber} от ${card.regDate} — ${A.org.shortName}$`));
+});
