@@ -219,11 +219,19 @@ export function createIncomingActivities(deps: ActivityDeps) {
         where: { direction_messageId: { direction: 'outgoing', messageId: message.header.returnId } },
       });
       const sender = await db.message.findUniqueOrThrow({ where: { id: messageRowId }, select: { peerOrganizationId: true } });
-      if (!ours?.cardId || !ours.workflowId || ours.peerOrganizationId !== sender.peerOrganizationId) {
-        const reason = ours ? `доклад от участника, которому документ не отправлялся` : `доклад о неизвестном сообщении ${message.header.returnId}`;
-        await setMessageStatus(db, messageRowId, 'quarantined', { reason });
-        await logEvent(deps, 'warn', 'report.unmatched', reason, { messageId: row.messageId ?? undefined });
-        return { matched: false, reason };
+      const initialDoc = message.notification.initialDoc;
+      const reason = !ours?.cardId || !ours.workflowId
+        ? `доклад о неизвестном сообщении ${message.header.returnId}`
+        : ours.peerOrganizationId !== sender.peerOrganizationId
+          ? 'доклад от участника, которому документ не отправлялся'
+          : ours.documentUid && initialDoc.uid !== ours.documentUid
+            ? `доклад о документе ${initialDoc.uid}, а сообщение ${message.header.returnId} было о документе ${ours.documentUid}`
+            : undefined;
+      if (reason || !ours?.cardId || !ours.workflowId) {
+        const why = reason ?? 'доклад не сопоставлен';
+        await setMessageStatus(db, messageRowId, 'quarantined', { reason: why });
+        await logEvent(deps, 'warn', 'report.unmatched', why, { messageId: row.messageId ?? undefined });
+        return { matched: false, reason: why };
       }
       const addressee = await db.cardAddressee.findFirstOrThrow({ where: { cardId: ours.cardId, organizationId: ours.peerOrganizationId } });
       const onCard = await edms.attachReport({

@@ -8,13 +8,11 @@ import {
   condition,
   getExternalWorkflowHandle,
   isCancellation,
-  proxyActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { SevActivities } from '../activities';
 import {
   inboundStateQuery,
   manualDecisionSignal,
@@ -28,10 +26,9 @@ import {
   type ManualDecision,
   FailureCode,
 } from './definitions';
-import { activityOptions } from './options';
+import { step } from './steps';
 import { SevStatus } from './search-attributes';
 
-const act = proxyActivities<SevActivities>(activityOptions.standard);
 
 export async function inboundMessageWorkflow(input: InboundMessageInput): Promise<InboundState> {
   const state: InboundState = { stage: 'verifying', details: 'Проверка пакета', reportsSent: [] };
@@ -91,10 +88,9 @@ export async function inboundMessageWorkflow(input: InboundMessageInput): Promis
 
   async function handleMessage(): Promise<InboundState> {
     // Verify: passport, sender, resources, hashes; and look for business duplicates.
-    const verified = await act.verifyIncomingMessage.executeWithOptions(
-      { ...activityOptions.standard, summary: 'Проверка пакета: схема, отправитель, вложения, хэши, дубликаты' },
-      [{ messageRowId: input.messageRowId }],
-    );
+    const verified = await step('Проверка пакета: паспорт, отправитель, вложения, хэши, дубликаты', 'verifyIncomingMessage', {
+      messageRowId: input.messageRowId,
+    });
     if (!verified.ok) {
       state.reason = verified.reason;
       if (verified.action === 'quarantine') return finish('quarantined', `В карантине: ${verified.reason}`);
@@ -130,7 +126,7 @@ export async function inboundMessageWorkflow(input: InboundMessageInput): Promis
       const reason = `Документ уже получен: № ${original.regNumber ?? '—'} от ${original.regDate ?? '—'}`;
       if (duplicateAction === 'refuse') {
         state.reason = reason;
-        await act.markIncomingMessage({ messageRowId: input.messageRowId, status: 'duplicate', reason });
+        await step('Отметка: повторный документ', 'markIncomingMessage', { messageRowId: input.messageRowId, status: 'duplicate', reason });
         await sendReport('Failure', { failure: { code: FailureCode.duplicate, text: reason } });
         return finish('duplicate', `Повторный документ, отказ: ${reason}`);
       }
@@ -139,19 +135,19 @@ export async function inboundMessageWorkflow(input: InboundMessageInput): Promis
 
     moveTo('registering', 'Автоматическая регистрация');
     let outcome = manualReason
-      ? await act.requireManualRegistration({ messageRowId: input.messageRowId, reason: manualReason })
-      : await act.registerIncomingDocument({ messageRowId: input.messageRowId });
+      ? await step('Передача на ручную регистрацию', 'requireManualRegistration', { messageRowId: input.messageRowId, reason: manualReason })
+      : await step('Регистрация в журнале входящих', 'registerIncomingDocument', { messageRowId: input.messageRowId });
 
     while (outcome.status === 'manualRequired') {
       const made = await waitForManualDecision(outcome.reason);
       if (made.action === 'reject') {
-        await act.rejectIncomingDocument({ messageRowId: input.messageRowId, reason: made.reason, by: made.by });
+        await step('Отказ в регистрации (решение человека)', 'rejectIncomingDocument', { messageRowId: input.messageRowId, reason: made.reason, by: made.by });
         state.reason = made.reason;
         await sendReport('Failure', { failure: { code: FailureCode.rejectedByPerson, text: made.reason } });
         return finish('refused', `Отклонён вручную (${made.by}): ${made.reason}`);
       }
       moveTo('registering', `Регистрация вручную (${made.by})`);
-      outcome = await act.registerIncomingDocument({
+      outcome = await step('Регистрация вручную', 'registerIncomingDocument', {
         messageRowId: input.messageRowId,
         manual: { regNumber: made.regNumber, regDate: made.regDate, journalCode: made.journalCode, registeredBy: made.by },
       });
@@ -167,7 +163,7 @@ export async function inboundMessageWorkflow(input: InboundMessageInput): Promis
   async function handleFollowUp(kind: 'AddToDoc' | 'Editing'): Promise<InboundState> {
     await sendReport('Reception');
     moveTo('applying', kind === 'Editing' ? 'Исправление карточки' : 'Досылка к документу');
-    const applied = await act.applyFollowUpMessage({ messageRowId: input.messageRowId });
+    const applied = await step('Изменение карточки документа', 'applyFollowUpMessage', { messageRowId: input.messageRowId });
     if (applied.status === 'noMainDocument') {
       state.reason = applied.reason;
       await sendReport('Failure', { failure: { code: FailureCode.noMainDocument, text: applied.reason } });
@@ -178,7 +174,7 @@ export async function inboundMessageWorkflow(input: InboundMessageInput): Promis
 
   async function handleReport(): Promise<InboundState> {
     moveTo('applying', 'Доклад: сохранение в карточке исходящего документа');
-    const applied = await act.applyIncomingReport({ messageRowId: input.messageRowId });
+    const applied = await step('Доклад в карточку исходящего документа', 'applyIncomingReport', { messageRowId: input.messageRowId });
     if (!applied.matched) {
       state.reason = applied.reason;
       return finish('reportUnmatched', `Доклад не сопоставлен: ${applied.reason}`);
@@ -202,7 +198,7 @@ export async function inboundMessageWorkflow(input: InboundMessageInput): Promis
     const timer = { summary: `Ожидание ручной регистрации; напоминание через ${input.manualReminderMinutes} мин.` };
     while (!(await condition(() => decision !== undefined, reminderAfterMs, timer))) {
       state.manual.reminders += 1;
-      await act.remindManualRegistration({
+      await step('Напоминание о ручной регистрации', 'remindManualRegistration', {
         messageRowId: input.messageRowId,
         workflowId: workflowInfo().workflowId,
         reason,
@@ -221,10 +217,12 @@ export async function inboundMessageWorkflow(input: InboundMessageInput): Promis
   ): Promise<void> {
     const prior = state.details;
     state.details = `${prior}; отправка доклада ${event}`;
-    await act.sendReportToCorrespondent.executeWithOptions(
-      { ...activityOptions.standard, summary: `Доклад корреспонденту: ${reportNames[event]}` },
-      [{ messageRowId: input.messageRowId, workflowId: workflowInfo().workflowId, event, ...extra }],
-    );
+    await step(`Доклад корреспонденту: ${reportNames[event]}`, 'sendReportToCorrespondent', {
+      messageRowId: input.messageRowId,
+      workflowId: workflowInfo().workflowId,
+      event,
+      ...extra,
+    });
     state.reportsSent.push(event);
     state.details = prior;
   }

@@ -1,8 +1,7 @@
 // One registered document sent to one external addressee: build the passport and the package,
 // send it once (a deterministic MessageID and Message-ID make a retry the same mail), then follow
 // the addressee's reports until it has registered or refused the document.
-import { condition, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import type { SevActivities } from '../activities';
+import { condition, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import {
   outboundStateQuery,
   reportReceivedSignal,
@@ -11,10 +10,9 @@ import {
   type OutboundStatus,
   type ReportReceived,
 } from './definitions';
-import { activityOptions, reportWaitLimit } from './options';
+import { reportWaitLimit } from './options';
+import { step } from './steps';
 import { SevStatus } from './search-attributes';
-
-const act = proxyActivities<SevActivities>(activityOptions.standard);
 
 /** Later statuses never go back to earlier ones, whatever order reports arrive in. */
 const statusRank: Record<OutboundStatus, number> = { preparing: 0, sent: 1, received: 2, registered: 3, refused: 3, failed: 3 };
@@ -37,16 +35,17 @@ export async function outboundDocumentWorkflow(input: OutboundDocumentInput): Pr
     setCurrentDetails(`**${details}**`);
   };
 
-  const prepared = await act.prepareOutgoingPackage.executeWithOptions(
-    { ...activityOptions.standard, summary: `Паспорт и пакет для адресата ${input.addresseeName}` },
-    [{ cardId: input.cardId, addresseeId: input.addresseeId, documentUid: input.documentUid }],
-  );
+  const prepared = await step(`Паспорт и пакет для адресата ${input.addresseeName}`, 'prepareOutgoingPackage', {
+    cardId: input.cardId,
+    addresseeId: input.addresseeId,
+    documentUid: input.documentUid,
+  });
   state.messageId = prepared.messageId;
 
-  const sent = await act.sendOutgoingMessage.executeWithOptions(
-    { ...activityOptions.standard, summary: `Отправка пакета по почте: ${prepared.to}` },
-    [{ messageRowId: prepared.messageRowId, addresseeId: input.addresseeId }],
-  );
+  const sent = await step(`Отправка пакета по почте: ${prepared.to}`, 'sendOutgoingMessage', {
+    messageRowId: prepared.messageRowId,
+    addresseeId: input.addresseeId,
+  });
   if (!sent.ok) {
     show('failed', `Не отправлен: ${sent.reason}`);
     return state;
