@@ -4,17 +4,17 @@
 import { ApplicationFailure, log } from '@temporalio/activity';
 import { decodeXml } from '../codec/decode';
 import { EdmsError } from '../edms/builtin/errors';
-import type { DocInfoMessage, ReportMessage } from '../codec/types';
+import type { ReportMessage } from '../codec/types';
 import type { DuplicateCandidate, FollowUpOutcome, IncomingPackage, ManualRegistration, RegistrationOutcome, StoredResource } from '../edms/adapter';
 import { findParticipantByMailbox, findParticipantByUid } from '../edms/directory';
-// Attachment names are sanitized when read, so passport names are compared the same way.
-import { readPackage, sanitizeAttachmentName, type ReadPackage } from '../exchange/package';
+import { readPackage, type ReadPackage } from '../exchange/package';
 import { getBlob, putBlob, sha256Hex } from '../registry/blobs';
 import { setMessageStatus } from '../registry/messages';
 import type { ReportReceived } from '../workflows/definitions';
 import { FailureCode } from '../workflows/definitions';
 import type { ActivityDeps } from './deps';
 import { logEvent } from './events';
+import { matchResources, resourceProblems } from './resources';
 
 export type VerifyResult =
   | { ok: false; action: 'quarantine'; reason: string }
@@ -51,13 +51,12 @@ async function incomingPackage(deps: ActivityDeps, messageRowId: string): Promis
   }
   const senderRow = await deps.db.message.findUniqueOrThrow({ where: { id: messageRowId }, select: { peerOrganizationId: true } });
   if (!senderRow.peerOrganizationId) throw ApplicationFailure.nonRetryable(`message ${row.messageId} is not verified`, 'InvalidInput');
-  const byName = new Map(pkg.attachments.map((a) => [a.name, a]));
-  const resources: StoredResource[] = [];
-  for (const resource of message.header.resources) {
-    if (Number(resource.uid) === message.header.resourceId) continue;
-    const file = byName.get(sanitizeAttachmentName(resource.uniqueName));
-    if (file) resources.push({ uid: resource.uid, name: resource.uniqueName, sha256: sha256Hex(file.content), size: file.size });
-  }
+  const matched = matchResources(message, pkg);
+  if (!matched.ok) throw ApplicationFailure.nonRetryable(`message ${row.messageId}: ${matched.reason}`, 'InvalidPackage');
+  const resources: StoredResource[] = message.header.resources.flatMap((resource) => {
+    const file = matched.byUid.get(resource.uid);
+    return file ? [{ uid: resource.uid, name: resource.uniqueName, sha256: sha256Hex(file.content), size: file.size }] : [];
+  });
   return {
     messageRowId,
     senderOrganizationId: senderRow.peerOrganizationId,
@@ -65,31 +64,6 @@ async function incomingPackage(deps: ActivityDeps, messageRowId: string): Promis
     resources,
     passportSha256: sha256Hex(pkg.passport.content),
   };
-}
-
-/** Checks that every listed resource came, with the size and SHA-256 (eTag) its passport states. */
-function resourceProblems(message: DocInfoMessage, pkg: ReadPackage): { code: number; reason: string } | undefined {
-  const byName = new Map(pkg.attachments.map((a) => [a.name, a]));
-  const byUid = new Map(message.header.resources.map((r) => [r.uid, r]));
-  for (const resource of message.header.resources) {
-    if (Number(resource.uid) === message.header.resourceId) continue;
-    if (!byName.has(sanitizeAttachmentName(resource.uniqueName))) {
-      return { code: FailureCode.missingResource, reason: `нет вложения «${resource.uniqueName}», указанного в паспорте` };
-    }
-  }
-  const files = message.documents.flatMap((d) => d.files ?? []);
-  for (const file of files) {
-    const resource = byUid.get(String(file.resourceId));
-    const attached = resource && byName.get(sanitizeAttachmentName(resource.uniqueName));
-    if (!attached) return { code: FailureCode.missingResource, reason: `файл ${file.description} ссылается на отсутствующий ресурс ${file.resourceId}` };
-    if (file.size > 0 && attached.size !== file.size) {
-      return { code: FailureCode.hashMismatch, reason: `размер файла «${resource.uniqueName}» ${attached.size} байт, в паспорте ${file.size}` };
-    }
-    if (file.eTag && /^[0-9a-f]{64}$/i.test(file.eTag) && sha256Hex(attached.content) !== file.eTag.toLowerCase()) {
-      return { code: FailureCode.hashMismatch, reason: `хэш файла «${resource.uniqueName}» не совпадает с указанным в паспорте` };
-    }
-  }
-  return undefined;
 }
 
 export function createIncomingActivities(deps: ActivityDeps) {
@@ -170,9 +144,10 @@ export function createIncomingActivities(deps: ActivityDeps) {
         await edms.linkIncoming(outcome.cardId, pkg);
         await setMessageStatus(db, messageRowId, 'registered', { cardId: outcome.cardId });
         log.info('document registered', { messageRowId, regNumber: outcome.regNumber });
-      } else {
-        await setMessageStatus(db, messageRowId, 'manual', { reason: outcome.reason, cardId: outcome.cardId });
+      } else if (outcome.status === 'manualRequired') {
+        await setMessageStatus(db, messageRowId, 'manual', { reason: outcome.reason, cardId: outcome.cardId || undefined });
       }
+      // A duplicate found here is the workflow's to decide, by the organization's rule.
       return outcome;
     },
 
@@ -187,8 +162,8 @@ export function createIncomingActivities(deps: ActivityDeps) {
       await setMessageStatus(db, messageRowId, 'refused', { reason: `${reason} (${by})`, failureCode: FailureCode.rejectedByPerson });
     },
 
-    async markIncomingMessage({ messageRowId, status, reason }: { messageRowId: string; status: 'duplicate' | 'refused'; reason: string }): Promise<void> {
-      await setMessageStatus(db, messageRowId, status, { reason });
+    async markIncomingMessage(input: { messageRowId: string; status: 'duplicate' | 'refused' | 'quarantined'; reason: string; failureCode?: number }): Promise<void> {
+      await setMessageStatus(db, input.messageRowId, input.status, { reason: input.reason, failureCode: input.failureCode });
     },
 
     async remindManualRegistration(input: { messageRowId: string; workflowId: string; reason: string; waitingSince: string; reminders: number }): Promise<void> {
@@ -203,8 +178,8 @@ export function createIncomingActivities(deps: ActivityDeps) {
 
     async applyFollowUpMessage({ messageRowId }: { messageRowId: string }): Promise<FollowUpOutcome> {
       const outcome = await edms.applyFollowUp(await incomingPackage(deps, messageRowId));
+      // Without the main document the workflow waits and tries again before it refuses.
       if (outcome.status === 'applied') await setMessageStatus(db, messageRowId, 'applied', { cardId: outcome.cardId });
-      else await setMessageStatus(db, messageRowId, 'refused', { reason: outcome.reason, failureCode: FailureCode.noMainDocument });
       return outcome;
     },
 

@@ -3,6 +3,8 @@
 // them against their own services. Workflows import the result by type only.
 import { ApplicationFailure } from '@temporalio/activity';
 import { EdmsError } from '../edms/builtin/errors';
+import { Prisma } from '../prisma/client';
+import { BlobNotFoundError } from '../registry/blobs';
 import type { ActivityDeps } from './deps';
 import { createIncomingActivities } from './incoming';
 import { createOutgoingActivities } from './outgoing';
@@ -10,14 +12,18 @@ import { createOutgoingActivities } from './outgoing';
 export type { ActivityDeps, ExchangeRules } from './deps';
 
 export function createActivities(deps: ActivityDeps) {
-  return nonRetryableEdmsErrors({
+  return classifyErrors({
     ...createIncomingActivities(deps),
     ...createOutgoingActivities(deps),
   });
 }
 
-/** An EdmsError says the input cannot be handled as it is: retrying would only repeat it. */
-function nonRetryableEdmsErrors<T extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: T): T {
+/**
+ * Errors that say the input cannot be handled as it is (the EDMS refuses it, a record or stored
+ * bytes it names do not exist) fail at once: retrying would only repeat them. Everything else
+ * (a database or mail server away) is retried with backoff.
+ */
+function classifyErrors<T extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: T): T {
   const wrapped: Record<string, unknown> = {};
   for (const [name, fn] of Object.entries(activities)) {
     wrapped[name] = async (...args: never[]) => {
@@ -25,6 +31,8 @@ function nonRetryableEdmsErrors<T extends Record<string, (...args: never[]) => P
         return await fn(...args);
       } catch (e) {
         if (e instanceof EdmsError) throw ApplicationFailure.nonRetryable(e.message, `EdmsError.${e.code}`);
+        if (e instanceof BlobNotFoundError) throw ApplicationFailure.nonRetryable(e.message, 'NotFound');
+        if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2025') throw ApplicationFailure.nonRetryable(e.message, 'NotFound');
         throw e;
       }
     };

@@ -9,6 +9,7 @@ import { getBlob, putBlob } from '../registry/blobs';
 import { deterministicGuid, mailMessageIdFor, recordOutgoingMessage, setMessageStatus } from '../registry/messages';
 import type { MessageKind } from '../prisma/client';
 import type { ActivityDeps } from './deps';
+import { logEvent } from './events';
 import { incomingPackage } from './incoming';
 import { outgoingPassport, reportPassport, type ReportEventToSend } from './passports';
 
@@ -26,6 +27,7 @@ export function createOutgoingActivities(deps: ActivityDeps) {
   async function sendStored(messageRowId: string): Promise<{ ok: true } | { ok: false; reason: string }> {
     const row = await db.message.findUniqueOrThrow({ where: { id: messageRowId }, include: { peerOrganization: true } });
     if (row.status === 'sent') return { ok: true };
+    if (row.status === 'failed') return { ok: false, reason: row.reason ?? 'почтовый сервер отказал' };
     const to = row.peerOrganization?.mailboxAddress;
     if (!to || !row.rawSha256) throw ApplicationFailure.nonRetryable(`message ${row.messageId}: no address or content`, 'InvalidInput');
     try {
@@ -156,8 +158,15 @@ export function createOutgoingActivities(deps: ActivityDeps) {
         });
       }
       const sent = await sendStored(row.id);
-      if (!sent.ok) throw ApplicationFailure.nonRetryable(sent.reason, 'PermanentSmtpError');
-      return { messageId };
+      if (!sent.ok) {
+        // A bounced report is recorded, not fatal: the document itself is still handled.
+        await logEvent(deps, 'error', 'report.undeliverable', `Доклад ${input.event} не доставлен: ${sent.reason}`, {
+          workflowId: input.workflowId,
+          messageId,
+        });
+        return { messageId, delivered: false, reason: sent.reason };
+      }
+      return { messageId, delivered: true };
     },
   };
 }

@@ -31,7 +31,9 @@ export interface IncomingPackage {
 export type RegistrationOutcome =
   | { status: 'registered'; cardId: string; regNumber: string; regDate: string }
   /** Automatic registration must not or cannot happen; a person registers it (ручная регистрация). */
-  | { status: 'manualRequired'; reason: string; cardId: string };
+  | { status: 'manualRequired'; reason: string; cardId: string }
+  /** The same document is registered already (found at registration time, under a lock per document). */
+  | { status: 'duplicate'; cardId: string; original: DuplicateCandidate };
 
 export interface ManualRegistration {
   /** The number a person gave; empty to let the journal assign one. */

@@ -88,7 +88,7 @@ const routes: Route[] = [
     pattern: /^\/manual\/([^/]+)\/register$/,
     async handle(ctx, [id]) {
       const body = parse(registerBody, await ctx.body());
-      return registerManually(ctx.config, ctx.org, resolveWorkflowId(ctx.org, decodeURIComponent(id!)), body);
+      return registerManually(ctx.config, ctx.org, resolveWorkflowId(ctx.org, decodeParam(id!)), body);
     },
   },
   {
@@ -96,10 +96,18 @@ const routes: Route[] = [
     pattern: /^\/manual\/([^/]+)\/reject$/,
     async handle(ctx, [id]) {
       const body = parse(rejectBody, await ctx.body());
-      return rejectManually(ctx.config, ctx.org, resolveWorkflowId(ctx.org, decodeURIComponent(id!)), body);
+      return rejectManually(ctx.config, ctx.org, resolveWorkflowId(ctx.org, decodeParam(id!)), body);
     },
   },
 ];
+
+function decodeParam(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw new HttpError(400, `неверная кодировка адреса: ${value}`);
+  }
+}
 
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   const result = schema.safeParse(value);

@@ -9,6 +9,7 @@ import { getBlob, putBlob, sha256Hex } from '../registry/blobs';
 import { recordIncomingMessage, recordQuarantinedMail } from '../registry/messages';
 import { inboundWorkflowId, type InboundMessageInput } from '../workflows/definitions';
 import { SevCorrespondent, SevDirection, SevDocNumber, SevMessageId, SevOrganization, SevStatus } from '../workflows/search-attributes';
+import { clip, plain } from '../workflows/ui-text';
 import type { OrganizationConfig } from './config';
 import { logger } from './log';
 
@@ -58,6 +59,12 @@ export function createIntakeHandler(deps: IntakeDeps): (raw: Buffer) => Promise<
     }
 
     const workflowId = inboundWorkflowId(org.id, messageId);
+    if (!recorded.created && recorded.row.status !== 'stored') {
+      // Handled before (its workflow may be long gone from Temporal's retention): a transport duplicate.
+      await resendReceipt(deps, messageId);
+      log.info('transport duplicate', { workflowId, messageId });
+      return 'Processed';
+    }
     const started = await startInbound(deps, workflowId, { organizationId: org.id, messageRowId: recorded.row.id, messageId, manualReminderMinutes: org.rules.manualReminderMinutes }, pkg);
     if (started) {
       log.info('inbound exchange started', { workflowId, messageId, kind });
@@ -92,18 +99,21 @@ async function startInbound(
         { key: SevOrganization, value: deps.organization.id },
         { key: SevDirection, value: 'in' },
         { key: SevMessageId, value: input.messageId },
-        { key: SevCorrespondent, value: sender },
+        { key: SevCorrespondent, value: clip(sender, 'keyword') },
         { key: SevStatus, value: 'received' },
-        ...(number ? [{ key: SevDocNumber, value: number }] : []),
+        ...(number ? [{ key: SevDocNumber, value: clip(number, 'keyword') }] : []),
       ],
-      staticSummary: `Входящий: ${what}${number ? ` № ${number}` : ''}${date ? ` от ${date}` : ''} — ${sender}`,
-      staticDetails: [
-        `**Организация:** ${deps.organization.shortName}`,
-        `**Корреспондент:** ${message.header.sender.contact.organization.fullName ?? sender}`,
-        `**MessageID:** ${input.messageId}`,
-        `**Письмо:** ${pkg.mailMessageId ?? '—'} от ${pkg.from ?? '—'}`,
-        `**Файлы:** ${pkg.attachments.map((a) => a.name).join(', ') || 'нет'}`,
-      ].join('\n'),
+      staticSummary: clip(`Входящий: ${what}${number ? ` № ${number}` : ''}${date ? ` от ${date}` : ''} — ${sender}`, 'summary'),
+      staticDetails: clip(
+        [
+          `**Организация:** ${plain(deps.organization.shortName)}`,
+          `**Корреспондент:** ${plain(message.header.sender.contact.organization.fullName ?? sender)}`,
+          `**MessageID:** ${input.messageId}`,
+          `**Письмо:** ${plain(pkg.mailMessageId ?? '—')} от ${plain(pkg.from ?? '—')}`,
+          `**Файлы (${pkg.attachments.length}):** ${plain(pkg.attachments.map((a) => a.name).join(', ') || 'нет')}`,
+        ].join('\n'),
+        'details',
+      ),
     });
     return true;
   } catch (e) {
@@ -133,7 +143,12 @@ async function resendReceipt(deps: IntakeDeps, messageId: string): Promise<void>
     include: { peerOrganization: true },
   });
   if (!receipt?.rawSha256 || !receipt.peerOrganization?.mailboxAddress) return;
-  await deps.mail.sendRaw({ from: deps.organization.mailbox.address, to: receipt.peerOrganization.mailboxAddress, raw: await getBlob(deps.db, receipt.rawSha256) });
+  try {
+    await deps.mail.sendRaw({ from: deps.organization.mailbox.address, to: receipt.peerOrganization.mailboxAddress, raw: await getBlob(deps.db, receipt.rawSha256) });
+  } catch (e) {
+    // Best effort: the duplicate is handled whether or not its receipt goes out again.
+    logger({ org: deps.organization.id, component: 'intake' }).warn('receipt not resent', { messageId, error: e });
+  }
 }
 
 const kindNames: Record<string, string> = {

@@ -12,6 +12,7 @@ import {
   SevOrganization,
   SevStatus,
 } from '../workflows/search-attributes';
+import { clip, plain } from '../workflows/ui-text';
 import type { OrganizationConfig } from './config';
 
 export interface RegisteredOutgoingCard {
@@ -50,16 +51,19 @@ export async function startOutboundExchanges(client: Client, org: OrganizationCo
           { key: SevDocNumber, value: card.regNumber },
           { key: SevDocDate, value: new Date(`${card.regDate}T00:00:00Z`) },
           { key: SevDocUid, value: card.documentUid },
-          { key: SevCorrespondent, value: addressee.name },
+          { key: SevCorrespondent, value: clip(addressee.name, 'keyword') },
           { key: SevStatus, value: 'preparing' },
         ],
-        staticSummary: `Исходящий № ${card.regNumber} от ${card.regDate} → ${addressee.name}`,
-        staticDetails: [
-          `**Организация:** ${org.shortName}`,
-          `**Адресат:** ${addressee.name} (${addressee.sevIndex}), ${addressee.mailboxAddress ?? 'адрес не указан'}`,
-          `**Содержание:** ${card.annotation ?? '—'}`,
-          `**UID документа:** ${card.documentUid}`,
-        ].join('\n'),
+        staticSummary: clip(`Исходящий № ${card.regNumber} от ${card.regDate} → ${addressee.name}`, 'summary'),
+        staticDetails: clip(
+          [
+            `**Организация:** ${plain(org.shortName)}`,
+            `**Адресат:** ${plain(addressee.name)} (${plain(addressee.sevIndex)}), ${plain(addressee.mailboxAddress ?? 'адрес не указан')}`,
+            `**Содержание:** ${plain(card.annotation ?? '—')}`,
+            `**UID документа:** ${card.documentUid}`,
+          ].join('\n'),
+          'details',
+        ),
       });
     } catch (e) {
       if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;

@@ -59,6 +59,8 @@ export interface InboundState {
   reason?: string;
   /** Reports sent to the correspondent, in order (Reception, Registration, Failure…). */
   reportsSent: string[];
+  /** Reports the correspondent's mail server refused for good, with the reason. */
+  reportsUndelivered?: string[];
 }
 
 export interface ManualRegisterArgs {

@@ -8,8 +8,10 @@ import {
   condition,
   getExternalWorkflowHandle,
   isCancellation,
+  log,
   setCurrentDetails,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -26,7 +28,10 @@ import {
   type ManualDecision,
   FailureCode,
 } from './definitions';
+import { followUpWait } from './options';
 import { step } from './steps';
+import { clip, plain } from './ui-text';
+import type { DuplicateCandidate, RegistrationOutcome } from '../edms/adapter';
 import { SevStatus } from './search-attributes';
 
 
@@ -36,7 +41,10 @@ export async function inboundMessageWorkflow(input: InboundMessageInput): Promis
 
   setHandler(inboundStateQuery, () => state);
   setHandler(manualDecisionSignal, (d) => {
-    if (state.stage === 'manual' && !decision) decision = d;
+    if (state.stage !== 'manual' || decision) return;
+    // Typed by hand in the Web UI's signal form: anything but a well-formed decision is ignored.
+    if (isValidDecision(d)) decision = d;
+    else log.warn('manual decision signal ignored: expected {"action":"register","by":…} or {"action":"reject","reason":…,"by":…}', { signal: d });
   });
   // A decision has settled when the exchange ended, or when it waits for a person again (the
   // registration the person asked for could not be made, e.g. a number already taken).
@@ -72,7 +80,7 @@ export async function inboundMessageWorkflow(input: InboundMessageInput): Promis
   const moveTo = (stage: InboundStage, details: string) => {
     state.stage = stage;
     state.details = details;
-    setCurrentDetails(`**${details}**`);
+    setCurrentDetails(clip(plain(details), 'details'));
   };
   const finish = (outcome: InboundOutcome, details: string) => {
     state.outcome = outcome;
@@ -109,20 +117,32 @@ export async function inboundMessageWorkflow(input: InboundMessageInput): Promis
         return handleFollowUp(verified.kind);
       case 'Report':
         return handleReport();
-      default:
-        return finish('quarantined', `Сообщение вида ${verified.kind} пока не обрабатывается`);
+      default: {
+        const reason = `сообщение вида ${verified.kind} пока не обрабатывается`;
+        await step('Отметка: карантин', 'markIncomingMessage', { messageRowId: input.messageRowId, status: 'quarantined', reason });
+        return finish('quarantined', `В карантине: ${reason}`);
+      }
     }
   }
 
   async function handleMainDocument(
-    duplicates: { cardId: string; regNumber?: string; regDate?: string }[],
+    duplicates: DuplicateCandidate[],
     duplicateAction: 'manual' | 'refuse',
   ): Promise<InboundState> {
     await sendReport('Reception');
 
-    let manualReason: string | undefined;
-    const original = duplicates[0];
-    if (original) {
+    // A duplicate found at verification, or at registration (under the EDMS's lock per document).
+    const found = duplicates[0];
+    let outcome: RegistrationOutcome;
+    if (found) {
+      outcome = { status: 'duplicate', cardId: '', original: found };
+    } else {
+      moveTo('registering', 'Автоматическая регистрация');
+      outcome = await step('Регистрация в журнале входящих', 'registerIncomingDocument', { messageRowId: input.messageRowId });
+    }
+
+    if (outcome.status === 'duplicate') {
+      const { original } = outcome;
       const reason = `Документ уже получен: № ${original.regNumber ?? '—'} от ${original.regDate ?? '—'}`;
       if (duplicateAction === 'refuse') {
         state.reason = reason;
@@ -130,16 +150,14 @@ export async function inboundMessageWorkflow(input: InboundMessageInput): Promis
         await sendReport('Failure', { failure: { code: FailureCode.duplicate, text: reason } });
         return finish('duplicate', `Повторный документ, отказ: ${reason}`);
       }
-      manualReason = `Возможный дубликат. ${reason}`;
+      outcome = await step('Передача на ручную регистрацию', 'requireManualRegistration', {
+        messageRowId: input.messageRowId,
+        reason: `Возможный дубликат. ${reason}`,
+      });
     }
 
-    moveTo('registering', 'Автоматическая регистрация');
-    let outcome = manualReason
-      ? await step('Передача на ручную регистрацию', 'requireManualRegistration', { messageRowId: input.messageRowId, reason: manualReason })
-      : await step('Регистрация в журнале входящих', 'registerIncomingDocument', { messageRowId: input.messageRowId });
-
-    while (outcome.status === 'manualRequired') {
-      const made = await waitForManualDecision(outcome.reason);
+    while (outcome.status !== 'registered') {
+      const made = await waitForManualDecision(outcome.status === 'manualRequired' ? outcome.reason : 'Возможный дубликат');
       if (made.action === 'reject') {
         await step('Отказ в регистрации (решение человека)', 'rejectIncomingDocument', { messageRowId: input.messageRowId, reason: made.reason, by: made.by });
         state.reason = made.reason;
@@ -163,9 +181,21 @@ export async function inboundMessageWorkflow(input: InboundMessageInput): Promis
   async function handleFollowUp(kind: 'AddToDoc' | 'Editing'): Promise<InboundState> {
     await sendReport('Reception');
     moveTo('applying', kind === 'Editing' ? 'Исправление карточки' : 'Досылка к документу');
-    const applied = await step('Изменение карточки документа', 'applyFollowUpMessage', { messageRowId: input.messageRowId });
+    let applied = await step('Изменение карточки документа', 'applyFollowUpMessage', { messageRowId: input.messageRowId });
+    // The main document may be on its way (sent together, or waiting for a person): wait for it a while.
+    for (let attempt = 1; applied.status === 'noMainDocument' && attempt <= followUpWait.attempts; attempt++) {
+      moveTo('applying', `Основной документ ещё не получен; повтор ${attempt} из ${followUpWait.attempts}`);
+      await sleep(followUpWait.interval, { summary: 'Ожидание основного документа' });
+      applied = await step('Изменение карточки документа', 'applyFollowUpMessage', { messageRowId: input.messageRowId });
+    }
     if (applied.status === 'noMainDocument') {
       state.reason = applied.reason;
+      await step('Отметка: отказ', 'markIncomingMessage', {
+        messageRowId: input.messageRowId,
+        status: 'refused',
+        reason: applied.reason,
+        failureCode: FailureCode.noMainDocument,
+      });
       await sendReport('Failure', { failure: { code: FailureCode.noMainDocument, text: applied.reason } });
       return finish('refused', `Отказ: ${applied.reason}`);
     }
@@ -217,15 +247,23 @@ export async function inboundMessageWorkflow(input: InboundMessageInput): Promis
   ): Promise<void> {
     const prior = state.details;
     state.details = `${prior}; отправка доклада ${event}`;
-    await step(`Доклад корреспонденту: ${reportNames[event]}`, 'sendReportToCorrespondent', {
+    const sent = await step(`Доклад корреспонденту: ${reportNames[event]}`, 'sendReportToCorrespondent', {
       messageRowId: input.messageRowId,
       workflowId: workflowInfo().workflowId,
       event,
       ...extra,
     });
-    state.reportsSent.push(event);
+    if (sent.delivered) state.reportsSent.push(event);
+    else state.reportsUndelivered = [...(state.reportsUndelivered ?? []), `${event}: ${sent.reason}`];
     state.details = prior;
   }
+}
+
+function isValidDecision(d: unknown): d is ManualDecision {
+  if (typeof d !== 'object' || d === null) return false;
+  const { action, by, reason } = d as Record<string, unknown>;
+  if (typeof by !== 'string' || !by.trim()) return false;
+  return action === 'register' || (action === 'reject' && typeof reason === 'string' && reason.trim() !== '');
 }
 
 const reportNames = { Reception: 'получен', Registration: 'зарегистрирован', Failure: 'отказ' } as const;

@@ -14,3 +14,6 @@ export const activityOptions = {
 
 /** How long an outbound exchange waits for the addressee's next report before it ends without one. */
 export const reportWaitLimit = '30 days';
+
+/** How long a follow-up (AddToDoc, Editing) waits for its main document before it is refused. */
+export const followUpWait = { attempts: 10, interval: '1 minute' } as const;

@@ -12,6 +12,7 @@ import {
 } from './definitions';
 import { reportWaitLimit } from './options';
 import { step } from './steps';
+import { clip, plain } from './ui-text';
 import { SevStatus } from './search-attributes';
 
 /** Later statuses never go back to earlier ones, whatever order reports arrive in. */
@@ -32,7 +33,7 @@ export async function outboundDocumentWorkflow(input: OutboundDocumentInput): Pr
       upsertSearchAttributes([{ key: SevStatus, value: status }]);
     }
     state.details = details;
-    setCurrentDetails(`**${details}**`);
+    setCurrentDetails(clip(plain(details), 'details'));
   };
 
   const prepared = await step(`Паспорт и пакет для адресата ${input.addresseeName}`, 'prepareOutgoingPackage', {

@@ -75,6 +75,11 @@ async function createIncomingCard(tx: Tx, pkg: IncomingPackage): Promise<Registr
 }
 
 async function registerAutomatically(tx: Tx, options: IncomingOptions, cardId: string, pkg: IncomingPackage): Promise<RegistrationOutcome> {
+  // Two messages with the same document can be registered at the same moment (a correspondent's
+  // re-send after downtime): one at a time per document, and the second sees the first card.
+  await lockDocumentIdentity(tx, pkg);
+  const [original] = await duplicatesOf(tx, pkg, cardId);
+  if (original) return { status: 'duplicate', cardId, original };
   const journalCode = incomingJournalCode(options);
   const journal = await findActiveJournal(tx, journalCode, 'incoming');
   const reasons = [...registrationProblems(pkg.message)];
@@ -141,12 +146,28 @@ export async function rejectIncoming(db: PrismaClient, messageRowId: string, rea
 }
 
 export async function findDuplicates(db: PrismaClient, pkg: IncomingPackage): Promise<DuplicateCandidate[]> {
-  const document = mainDocument(pkg.message);
   const own = await db.message.findUnique({ where: { id: pkg.messageRowId }, select: { cardId: true } });
+  return duplicatesOf(db, pkg, own?.cardId ?? undefined);
+}
+
+/** What identifies the document for duplicates: its UID and version, else sender, number and date. */
+function documentIdentity(pkg: IncomingPackage): string {
+  const document = mainDocument(pkg.message);
+  return document.uid
+    ? `uid:${document.uid}:${document.versionUid ?? ''}`
+    : `requisites:${pkg.senderOrganizationId}:${document.registrationInfo.number.trim()}:${document.registrationInfo.date}`;
+}
+
+async function lockDocumentIdentity(tx: Tx, pkg: IncomingPackage): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${documentIdentity(pkg)}, 0))`;
+}
+
+async function duplicatesOf(db: Tx, pkg: IncomingPackage, ownCardId: string | undefined): Promise<DuplicateCandidate[]> {
+  const document = mainDocument(pkg.message);
   const otherIncomingCards = {
     direction: 'incoming',
     status: { not: 'cancelled' },
-    ...(own?.cardId && { id: { not: own.cardId } }),
+    ...(ownCardId && { id: { not: ownCardId } }),
   } satisfies Prisma.RegistrationCardWhereInput;
   const orderBy = { createdAt: 'asc' } as const;
 

@@ -9,7 +9,7 @@ import { findParticipantBySevIndex } from '../directory';
 import { fromDbDate, today } from './dates';
 import { EdmsError } from './errors';
 import { allocateNumber, DEFAULT_JOURNALS, findActiveJournal } from './journals';
-import { inTransaction } from './tx';
+import { inTransaction, lockAddressee } from './tx';
 
 export interface OutgoingOptions {
   /** The journal our outgoing documents are registered in; DEFAULT_JOURNALS.outgoing by default. */
@@ -192,16 +192,19 @@ export async function recordSend(
   outcome: { status: 'sent'; messageId: string; at: string } | { status: 'failed'; reason: string },
 ): Promise<void> {
   await inTransaction(db, async (tx) => {
+    await lockAddressee(tx, addresseeId);
     const addressee = await tx.cardAddressee.findUnique({ where: { id: addresseeId } });
     if (!addressee) throw new EdmsError('unknownCard', `addressee ${addresseeId} does not exist`);
-    const sendStatus = advanceSendStatus(addressee.sendStatus, outcome.status);
+    // Reports echo the MessageID as ReturnID; the registry row is how they find this addressee.
+    const message =
+      outcome.status === 'sent'
+        ? await tx.message.findUnique({ where: { direction_messageId: { direction: 'outgoing', messageId: outcome.messageId } }, select: { id: true } })
+        : null;
+    // Recording the same send again (a retried activity) must not undo what reports said since.
+    const repeated = message !== null && message.id === addressee.lastMessageId;
+    const sendStatus = repeated ? addressee.sendStatus : advanceSendStatus(addressee.sendStatus, outcome.status);
     const statusChange = sendStatus === addressee.sendStatus ? {} : { sendStatus, statusChangedAt: new Date() };
     if (outcome.status === 'sent') {
-      // Reports echo the MessageID as ReturnID; the registry row is how they find this addressee.
-      const message = await tx.message.findUnique({
-        where: { direction_messageId: { direction: 'outgoing', messageId: outcome.messageId } },
-        select: { id: true },
-      });
       await tx.cardAddressee.update({
         where: { id: addresseeId },
         data: { ...statusChange, sentAt: new Date(outcome.at), ...(message && { lastMessageId: message.id }) },

@@ -7,12 +7,13 @@ import type { AddresseeStatus, IncomingReport, ReportOnCard } from '../adapter';
 import { fromDbDate, readableDate, readableDateTime, toDbDate, toInstant } from './dates';
 import { EdmsError } from './errors';
 import { addresseeStatus, advanceSendStatus } from './outgoing';
-import { inTransaction } from './tx';
+import { inTransaction, lockAddressee } from './tx';
 
 /** Stores the report's events on the card (once per message and event) and moves the addressee on. */
 export async function attachReport(db: PrismaClient, report: IncomingReport): Promise<ReportOnCard> {
   const events = reportEvents(report.message);
   return inTransaction(db, async (tx) => {
+    await lockAddressee(tx, report.addresseeId);
     const addressee = await tx.cardAddressee.findUnique({ where: { id: report.addresseeId } });
     if (!addressee || addressee.cardId !== report.cardId) {
       throw new EdmsError('unknownCard', `card ${report.cardId} has no addressee ${report.addresseeId}`);

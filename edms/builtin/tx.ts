@@ -23,3 +23,12 @@ export async function lockMessage(tx: Tx, messageRowId: string): Promise<{ cardI
   if (!row) throw new EdmsError('unknownMessage', `message row ${messageRowId} is not in the registry`);
   return { cardId: row.card_id };
 }
+
+/**
+ * Locks an addressee row of an outgoing card until the transaction ends: reports about one
+ * document (a Reception and a Registration handled at the same moment) and a retried send then
+ * change its status one after the other, each from what the previous one wrote.
+ */
+export async function lockAddressee(tx: Tx, addresseeId: string): Promise<void> {
+  await tx.$executeRaw`SELECT 1 FROM card_addressees WHERE id = ${addresseeId}::uuid FOR UPDATE`;
+}

@@ -4,7 +4,14 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startOutboundExchanges } from '../../workers/outbound';
-import { inboundStateQuery, inboundWorkflowId, manualRegisterUpdate, outboundStateQuery } from '../../workflows/definitions';
+import {
+  inboundStateQuery,
+  inboundWorkflowId,
+  manualDecisionSignal,
+  manualRegisterUpdate,
+  outboundStateQuery,
+  type ManualDecision,
+} from '../../workflows/definitions';
 import { eventually, startTestExchange, type TestExchange, type TestOrganization } from '../support/exchange';
 
 let ex: TestExchange;
@@ -42,6 +49,11 @@ test('a document without a journal waits for a person, with escalating reminders
   assert.equal(reminders[1]!.level, 'error', 'the second reminder escalates');
   // Received, not yet registered: A knows only of the receipt.
   assert.equal((await ex.client.workflow.getHandle(outboundId!).query(outboundStateQuery)).status, 'received');
+
+  // A decision typed wrongly in the Web UI's signal form is ignored, not taken for a registration.
+  await inbound.signal(manualDecisionSignal, { action: 'Reject', by: 'Тестова А.А.' } as unknown as ManualDecision);
+  await inbound.signal(manualDecisionSignal, { action: 'reject', reason: '  ', by: 'Тестова А.А.' });
+  assert.equal((await inbound.query(inboundStateQuery)).stage, 'manual');
 
   const done = await inbound.executeUpdate(manualRegisterUpdate, { args: [{ regNumber: 'Вх-Р-7', regDate: '2026-11-27', by: 'Тестова А.А.' }] });
   assert.equal(done.outcome, 'registered');

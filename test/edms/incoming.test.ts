@@ -242,6 +242,21 @@ describe('findDuplicates', () => {
     assert.deepEqual(await t.edms.findDuplicates(original), [], 'a message is no duplicate of its own card');
   });
 
+  test('two messages of one document registered at the same moment make one card; the other is a duplicate', async () => {
+    const first = await receivePackage(t.db, letter());
+    const { uid, versionUid } = mainOf(first);
+    const second = await receivePackage(t.db, letter({ document: { uid, versionUid } }));
+
+    const outcomes = await Promise.all([t.edms.registerIncoming(first), t.edms.registerIncoming(second)]);
+
+    const registered = outcomes.filter((o) => o.status === 'registered');
+    const duplicates = outcomes.filter((o) => o.status === 'duplicate');
+    assert.equal(registered.length, 1);
+    assert.equal(duplicates.length, 1);
+    assert.equal(duplicates[0]!.status === 'duplicate' && duplicates[0]!.original.cardId, registered[0]!.cardId);
+    assert.equal(await t.db.registrationCard.count({ where: { documentUid: uid!, status: 'registered' } }), 1);
+  });
+
   test('without a UID, finds the card of the same sender, number, date and files', async () => {
     const files = [{ name: 'Справка.docx', content: `справка ${newGuid()}` }];
     const requisites = { uid: undefined, versionUid: undefined, registrationInfo: { number: `02-07/${newGuid().slice(0, 6)}`, date: '2026-11-20' } };

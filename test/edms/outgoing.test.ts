@@ -120,6 +120,21 @@ describe('outgoing documents', () => {
       'a later failure does not undo a delivery',
     );
   });
+
+  test('recording the same send again (a retried activity) does not undo a refusal that came since', async () => {
+    const card = await sendLetter();
+    const addresseeId = card.addressees[0]!.addresseeId;
+    const message = await t.db.message.create({ data: { direction: 'outgoing', messageId: newGuid(), kind: 'MainDoc', status: 'sent', cardId: card.cardId } });
+    await t.edms.recordSend(addresseeId, { status: 'sent', messageId: message.messageId!, at: new Date().toISOString() });
+    await t.db.cardAddressee.update({ where: { id: addresseeId }, data: { sendStatus: 'refused' } });
+
+    await t.edms.recordSend(addresseeId, { status: 'sent', messageId: message.messageId!, at: new Date().toISOString() });
+    assert.equal((await t.db.cardAddressee.findUniqueOrThrow({ where: { id: addresseeId } })).sendStatus, 'refused');
+
+    const resent = await t.db.message.create({ data: { direction: 'outgoing', messageId: newGuid(), kind: 'MainDoc', status: 'sent', cardId: card.cardId } });
+    await t.edms.recordSend(addresseeId, { status: 'sent', messageId: resent.messageId!, at: new Date().toISOString() });
+    assert.equal((await t.db.cardAddressee.findUniqueOrThrow({ where: { id: addresseeId } })).sendStatus, 'sent', 'a new send of a refused document counts');
+  });
 });
 
 describe('attachReport', () => {
