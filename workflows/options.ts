@@ -4,9 +4,10 @@ import type { ActivityOptions } from '@temporalio/workflow';
 const nonRetryableErrorTypes = ['InvalidInput', 'PermanentSmtpError', 'InvalidPackage', 'NotFound'];
 
 export const activityOptions = {
-  /** Database, XML and SMTP steps: seconds each; retried with backoff while a service is down. */
+  /** Database, XML and SMTP steps: seconds each; retried with backoff while a service is down, and
+   *  after a minute when the worker running one died. */
   standard: {
-    startToCloseTimeout: '2 minutes',
+    startToCloseTimeout: '1 minute',
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes },
   },
 } satisfies Record<string, ActivityOptions>;
