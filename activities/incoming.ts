@@ -69,7 +69,7 @@ async function incomingPackage(deps: ActivityDeps, messageRowId: string): Promis
 export function createIncomingActivities(deps: ActivityDeps) {
   const { db, edms } = deps;
 
-  return {
+  const activities = {
     async verifyIncomingMessage({ messageRowId }: { messageRowId: string }): Promise<VerifyResult> {
       const { row, pkg } = await loadPackage(deps, messageRowId);
       const message = pkg.passport.message;
@@ -228,6 +228,20 @@ export function createIncomingActivities(deps: ActivityDeps) {
           failure: onCard.failure,
         },
       };
+    },
+  };
+
+  return {
+    ...activities,
+
+    /**
+     * A report that came to the outbound exchange it is about (the intake signals it there):
+     * verified like any message, then stored on the card. One step instead of a workflow per report.
+     */
+    async acceptReport({ messageRowId }: { messageRowId: string }): ReturnType<typeof activities.applyIncomingReport> {
+      const verified = await activities.verifyIncomingMessage({ messageRowId });
+      if (!verified.ok) return { matched: false, reason: verified.reason };
+      return activities.applyIncomingReport({ messageRowId });
     },
   };
 }

@@ -1,13 +1,13 @@
 // What the mailbox intake does with one mail: store the raw bytes durably and record the message,
 // then start its inbound workflow under a business id. Only then may the mail leave the INBOX.
 // Every step is safe to repeat: after a crash the same mail comes round again and ends the same.
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { readPackage, type ReadPackage } from '../exchange/package';
 import type { MailSender } from '../exchange/smtp';
 import type { PrismaClient } from '../prisma/client';
 import { getBlob, putBlob, sha256Hex } from '../registry/blobs';
 import { recordIncomingMessage, recordQuarantinedMail } from '../registry/messages';
-import { inboundWorkflowId, type InboundMessageInput } from '../workflows/definitions';
+import { inboundWorkflowId, reportArrivedSignal, type InboundMessageInput } from '../workflows/definitions';
 import { SevCorrespondent, SevDirection, SevDocNumber, SevMessageId, SevOrganization, SevStatus } from '../workflows/search-attributes';
 import { clip, plain } from '../workflows/ui-text';
 import type { OrganizationConfig } from './config';
@@ -65,6 +65,10 @@ export function createIntakeHandler(deps: IntakeDeps): (raw: Buffer) => Promise<
       log.info('transport duplicate', { workflowId, messageId });
       return 'Processed';
     }
+    if (message.kind === 'Report' && (await handOverReport(deps, message.header.returnId, recorded.row.id))) {
+      log.info('report handed over to its outbound exchange', { messageId, returnId: message.header.returnId });
+      return 'Processed';
+    }
     const started = await startInbound(deps, workflowId, { organizationId: org.id, messageRowId: recorded.row.id, messageId, manualReminderMinutes: org.rules.manualReminderMinutes }, pkg);
     if (started) {
       log.info('inbound exchange started', { workflowId, messageId, kind });
@@ -118,6 +122,26 @@ async function startInbound(
     return true;
   } catch (e) {
     if (e instanceof WorkflowExecutionAlreadyStartedError) return false;
+    throw e;
+  }
+}
+
+/**
+ * Gives a report to the outbound exchange it answers, while that exchange runs: one signal instead
+ * of a workflow per report. A report about an exchange that has ended (or about none) gets its own
+ * inbound workflow instead, which stores it on the card or records why it matches nothing.
+ */
+async function handOverReport(deps: IntakeDeps, returnId: string, messageRowId: string): Promise<boolean> {
+  const ours = await deps.db.message.findUnique({
+    where: { direction_messageId: { direction: 'outgoing', messageId: returnId } },
+    select: { workflowId: true, kind: true },
+  });
+  if (!ours?.workflowId || ours.kind !== 'MainDoc') return false;
+  try {
+    await deps.client.workflow.getHandle(ours.workflowId).signal(reportArrivedSignal, { messageRowId });
+    return true;
+  } catch (e) {
+    if (e instanceof WorkflowNotFoundError) return false;
     throw e;
   }
 }

@@ -121,7 +121,10 @@ export interface ReportReceived {
 }
 
 export const outboundStateQuery = defineQuery<OutboundState>('state');
+/** Sent by the inbound workflow of a report that came after this exchange had moved on. */
 export const reportReceivedSignal = defineSignal<[ReportReceived]>('reportReceived');
+/** Sent by the intake: a report about this exchange is stored in the registry; verify and apply it here. */
+export const reportArrivedSignal = defineSignal<[{ messageRowId: string }]>('reportArrived');
 
 /** Failure@Code values SEV sends in refusals (documented in docs/OPERATIONS.md). */
 export const FailureCode = {

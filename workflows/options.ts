@@ -1,16 +1,18 @@
 // Timeouts and retry profiles of every activity, in one place.
-import type { ActivityOptions } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 
 const nonRetryableErrorTypes = ['InvalidInput', 'PermanentSmtpError', 'InvalidPackage', 'NotFound'];
 
+const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes };
+
 export const activityOptions = {
-  /** Database, XML and SMTP steps: seconds each; retried with backoff while a service is down, and
-   *  after a minute when the worker running one died. */
-  standard: {
-    startToCloseTimeout: '1 minute',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes },
-  },
-} satisfies Record<string, ActivityOptions>;
+  /** Mail steps: seconds each; retried with backoff while the mail server is away, and after a
+   *  minute when the worker running one died. */
+  standard: { startToCloseTimeout: '1 minute', retry } satisfies ActivityOptions,
+  /** Database and XML steps, run in the worker's workflow task: retried the same way; a killed
+   *  worker's step runs again when the workflow task is retried elsewhere. */
+  local: { startToCloseTimeout: '1 minute', retry } satisfies LocalActivityOptions,
+};
 
 
 /** How long an outbound exchange waits for the addressee's next report before it ends without one. */

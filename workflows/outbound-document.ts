@@ -1,9 +1,10 @@
 // One registered document sent to one external addressee: build the passport and the package,
 // send it once (a deterministic MessageID and Message-ID make a retry the same mail), then follow
 // the addressee's reports until it has registered or refused the document.
-import { condition, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { allHandlersFinished, condition, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import {
   outboundStateQuery,
+  reportArrivedSignal,
   reportReceivedSignal,
   type OutboundDocumentInput,
   type OutboundState,
@@ -21,10 +22,18 @@ const statusRank: Record<OutboundStatus, number> = { preparing: 0, sent: 1, rece
 export async function outboundDocumentWorkflow(input: OutboundDocumentInput): Promise<OutboundState> {
   const state: OutboundState = { status: 'preparing', details: 'Подготовка пакета', addressee: input.addresseeName, reports: [] };
   const pending: ReportReceived[] = [];
+  // Report messages the intake handed over; the intake may hand one over twice after a crash.
+  const arrived: string[] = [];
+  const handedOver = new Set<string>();
 
   setHandler(outboundStateQuery, () => state);
   setHandler(reportReceivedSignal, (report) => {
     pending.push(report);
+  });
+  setHandler(reportArrivedSignal, ({ messageRowId }) => {
+    if (handedOver.has(messageRowId)) return;
+    handedOver.add(messageRowId);
+    arrived.push(messageRowId);
   });
 
   const show = (status: OutboundStatus, details: string) => {
@@ -55,15 +64,28 @@ export async function outboundDocumentWorkflow(input: OutboundDocumentInput): Pr
 
   // Follow the reports until the addressee registered or refused the document.
   const final = () => state.status === 'registered' || state.status === 'refused';
+  const reportsWaiting = () => pending.length > 0 || arrived.length > 0;
   while (!final()) {
-    const arrived = await condition(() => pending.length > 0, reportWaitLimit, { summary: `Ожидание доклада адресата (не дольше ${reportWaitLimit})` });
-    if (!arrived) {
+    if (!(await condition(reportsWaiting, reportWaitLimit, { summary: `Ожидание доклада адресата (не дольше ${reportWaitLimit})` }))) {
       show(state.status, `Нет доклада от адресата за ${reportWaitLimit}; обмен завершён без ответа`);
-      return state;
+      break;
     }
-    for (const report of pending.splice(0)) applyReport(report);
+    await takeReports();
   }
+  // Reports handed over while the last one was applied are applied too: none is left unrecorded.
+  await takeReports();
+  await condition(allHandlersFinished);
   return state;
+
+  async function takeReports(): Promise<void> {
+    while (reportsWaiting()) {
+      for (const report of pending.splice(0)) applyReport(report);
+      for (const messageRowId of arrived.splice(0)) {
+        const accepted = await step('Доклад адресата: проверка и запись в карточку', 'acceptReport', { messageRowId });
+        if (accepted.matched) applyReport(accepted.report);
+      }
+    }
+  }
 
   function applyReport(report: ReportReceived): void {
     state.reports.push(...report.summaries);

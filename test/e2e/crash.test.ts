@@ -285,7 +285,8 @@ test('killing the worker process (SIGKILL) in the middle of an exchange and star
     );
     assert.ok(reportsAtA.every((m) => m.status === 'applied'), `A applied every report: ${reportsAtA.map((m) => m.status).join(', ')}`);
 
-    // One inbound workflow per message, on either side.
+    // One inbound workflow per MainDoc at B; at A a report is handed to its running outbound
+    // exchange, or (when that exchange had ended) gets an inbound workflow of its own.
     const inboundIds = async (org: TestOrganization) => {
       const ids: string[] = [];
       for await (const w of ex.client.workflow.list({ query: `TaskQueue = '${org.org.taskQueue}' AND WorkflowId STARTS_WITH 'sev/${org.org.id}/in/'` })) ids.push(w.workflowId);
@@ -296,7 +297,10 @@ test('killing the worker process (SIGKILL) in the middle of an exchange and star
     await eventually('the inbound workflows in visibility', async () => {
       const [atB, atA] = await Promise.all([inboundIds(B), inboundIds(A)]);
       assert.deepEqual(atB, expectedAtB, "B's inbound workflows: one per MainDoc");
-      assert.deepEqual(atA, expectedAtA, "A's inbound workflows: one per report");
+      assert.ok(
+        atA.every((id) => expectedAtA.includes(id)),
+        `A's inbound workflows are for B's reports only: ${atA.join(', ')}`,
+      );
       return true;
     });
 
