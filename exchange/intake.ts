@@ -31,6 +31,8 @@ export interface IntakeOptions {
   sweepIntervalMs?: number;
   /** Mails fetched at once (default 50): a backlog is never held in memory whole. */
   batchSize?: number;
+  /** Mails of a batch handled at the same time (default 8); 1 handles them in order, oldest first. */
+  concurrency?: number;
   log?: IntakeLog;
   signal?: AbortSignal;
 }
@@ -63,7 +65,7 @@ export function startIntake(options: IntakeOptions): Intake {
 
 const INBOX = 'INBOX';
 const TARGET_FOLDERS = ['Processed', 'Quarantine'] as const;
-const DEFAULTS = { sweepIntervalMs: 30_000, batchSize: 50 };
+const DEFAULTS = { sweepIntervalMs: 30_000, batchSize: 50, concurrency: 8 };
 // A batch also stops at this many bytes, so fifty large packages do not arrive at once.
 const MAX_BATCH_BYTES = 64 * 1024 * 1024;
 // Auto-IDLE starts after this quiet time; short, so new mail is noticed within seconds.
@@ -87,6 +89,7 @@ class MailboxIntake {
   readonly #log: IntakeLog;
   readonly #sweepIntervalMs: number;
   readonly #batchSize: number;
+  readonly #concurrency: number;
   readonly #wakeup = new Wakeup();
   readonly #stop = new AbortController();
   #failedAttempts = 0;
@@ -95,6 +98,7 @@ class MailboxIntake {
     this.#options = options;
     this.#sweepIntervalMs = options.sweepIntervalMs ?? DEFAULTS.sweepIntervalMs;
     this.#batchSize = Math.max(1, options.batchSize ?? DEFAULTS.batchSize);
+    this.#concurrency = Math.max(1, options.concurrency ?? DEFAULTS.concurrency);
     const mailbox = options.mailbox.address;
     const log = options.log ?? consoleLog;
     this.#log = (level, msg, fields) => log(level, msg, { mailbox, ...fields });
@@ -163,11 +167,16 @@ class MailboxIntake {
     for (const batch of batches(inbox, this.#batchSize, MAX_BATCH_BYTES)) {
       if (this.#stopping) return;
       const mails = await withInbox(client, () => fetchSources(client, batch));
-      for (const mail of mails) {
-        if (this.#stopping) return;
-        const outcome = await this.#handle(mail);
-        if (outcome !== 'Retry') await this.#move(client, mail, outcome);
+      // Several mails at a time: each waits mostly on the database and Temporal, not on this process.
+      const handled = await mapConcurrently(mails, this.#concurrency, async (mail) => ({
+        mail,
+        outcome: this.#stopping ? ('Retry' as const) : await this.#handle(mail),
+      }));
+      for (const folder of TARGET_FOLDERS) {
+        const going = handled.filter((h) => h.outcome === folder).map((h) => h.mail);
+        if (going.length > 0) await this.#move(client, going, folder);
       }
+      if (this.#stopping) return;
     }
   }
 
@@ -184,17 +193,18 @@ class MailboxIntake {
     return 'Retry';
   }
 
-  async #move(client: ImapFlow, mail: FetchedMail, folder: Exclude<IntakeOutcome, 'Retry'>): Promise<void> {
-    const fields = { uid: mail.uid, mailMessageId: mail.mailMessageId, folder };
+  /** Moves handled mails (their state is durable) out of INBOX in one command. */
+  async #move(client: ImapFlow, mails: readonly FetchedMail[], folder: Exclude<IntakeOutcome, 'Retry'>): Promise<void> {
+    const fields = { uids: mails.map((m) => m.uid), mailMessageIds: mails.map((m) => m.mailMessageId), folder };
     await withInbox(client, async () => {
-      // After a UIDVALIDITY change the UID names another mail (or none); the next sweep sees it anew.
-      if (client.mailbox === false || client.mailbox.uidValidity !== mail.uidValidity) {
-        this.#log('warn', 'Приём почты: ящик пересоздан (UIDVALIDITY), письмо не перемещено', fields);
+      // After a UIDVALIDITY change the UIDs name other mails (or none); the next sweep sees them anew.
+      if (client.mailbox === false || mails.some((m) => client.mailbox !== false && client.mailbox.uidValidity !== m.uidValidity)) {
+        this.#log('warn', 'Приём почты: ящик пересоздан (UIDVALIDITY), письма не перемещены', fields);
         return;
       }
-      const moved = await client.messageMove(String(mail.uid), folder, { uid: true });
-      if (moved === false) this.#log('warn', 'Приём почты: письмо не перемещено, оно будет обработано снова', fields);
-      else this.#log('info', 'Приём почты: письмо обработано', fields);
+      const moved = await client.messageMove(mails.map((m) => m.uid).join(','), folder, { uid: true });
+      if (moved === false) this.#log('warn', 'Приём почты: письма не перемещены, они будут обработаны снова', fields);
+      else this.#log('info', 'Приём почты: письма обработаны', fields);
     });
   }
 
@@ -255,6 +265,20 @@ async function logout(client: ImapFlow): Promise<void> {
   } catch {
     client.close();
   }
+}
+
+/** Maps with at most `limit` calls in flight; results in the order of `items`. */
+async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
 }
 
 /** Consecutive runs of at most `count` mails and `bytes` bytes (at least one mail each). */

@@ -2,8 +2,13 @@
 // organization's task queue and the intake of its mailbox; all share one workflow bundle and one
 // SMTP transporter. Stateless apart from Temporal and PostgreSQL, so more of these processes (on
 // more machines) simply poll the same task queues.
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { promisify } from 'node:util';
+import { DefaultLogger, Runtime, Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import { createActivities } from '../activities';
 import { createBuiltinEdms } from '../edms/builtin';
@@ -17,27 +22,46 @@ import { currentLogLevel, logger } from './log';
 import { connectClient, connectWorker } from './temporal';
 
 export const workflowsPath = path.join(projectRoot, 'workflows', 'index.ts');
+const execFileAsync = promisify(execFile);
+const MAX_CACHED_WORKFLOWS = 200;
 
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+let bundle: Promise<WorkflowBundleOption> | undefined;
 
-/** Bundles the workflow code once per process (a few seconds), whatever the number of organizations. */
-export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
+/**
+ * The workflow bundle, built once per version of the workflow code in a child process and kept in
+ * the system's temporary folder: a worker starts in a moment and carries no bundler in memory.
+ */
+export function workflowBundle(): Promise<WorkflowBundleOption> {
+  bundle ??= (async () => {
+    const hash = createHash('sha256');
+    for (const file of workflowSources()) hash.update(file).update(readFileSync(file));
+    hash.update(readFileSync(path.join(projectRoot, 'package-lock.json')));
+    const codePath = path.join(tmpdir(), `sev-workflows-${hash.digest('hex').slice(0, 16)}.js`);
+    if (!existsSync(codePath)) {
+      await execFileAsync(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'workers', 'bundle-workflows.ts'), workflowsPath, codePath], {
+        cwd: projectRoot,
+        maxBuffer: 16 * 1024 * 1024,
+      });
+    }
+    return { codePath };
+  })();
   return bundle;
 }
 
-const quietBundlerLogger = {
-  log() {},
-  trace() {},
-  debug() {},
-  info() {},
-  warn(message: string, meta?: unknown) {
-    console.warn(message, meta ?? '');
-  },
-  error(message: string, meta?: unknown) {
-    console.error(message, meta ?? '');
-  },
-};
+/** Every file of workflows/ and the modules it imports types from: a change to any makes a new bundle. */
+function workflowSources(): string[] {
+  const dirs = ['workflows', 'activities', 'edms', 'codec'].map((d) => path.join(projectRoot, d));
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith('.ts')) files.push(full);
+    }
+  };
+  dirs.forEach(walk);
+  return files.sort();
+}
 
 let runtimeInstalled = false;
 
@@ -89,6 +113,9 @@ export async function startWorkers(config: SevConfig, organizations: Organizatio
           workflowBundle: workflowBundleCode,
           activities: createActivities({ config, organization: org, db, edms, mail }),
           identity: `sev-worker:${org.id}@${process.pid}`,
+          // Each cached workflow holds its state in memory; exchanges wait for reports for days, so
+          // a bounded cache keeps a worker's memory flat while thousands of them wait.
+          maxCachedWorkflows: MAX_CACHED_WORKFLOWS,
         }),
       );
       if (options.intake !== false) {

@@ -113,7 +113,7 @@ test('a handler that throws leaves the mail in INBOX; a later sweep hands it ove
   }
 });
 
-test('a backlog is handled oldest first, in batches', { timeout: 60_000 }, async () => {
+test('a backlog is handled oldest first, in batches, when handled one at a time', { timeout: 60_000 }, async () => {
   const marker = testMarker('intake-backlog');
   const labels = ['a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7'];
   // APPEND one by one, so that arrival order (UID order) is exactly this order.
@@ -127,7 +127,7 @@ test('a backlog is handled oldest first, in batches', { timeout: 60_000 }, async
       handled.push(label);
       return 'Processed';
     },
-    { batchSize: 3 },
+    { batchSize: 3, concurrency: 1 },
   );
   try {
     await eventually('all of the backlog handled', () => (handled.length >= labels.length ? true : undefined));
@@ -135,6 +135,42 @@ test('a backlog is handled oldest first, in batches', { timeout: 60_000 }, async
     await intake.stop();
   }
   assert.deepEqual(handled, labels);
+});
+
+test('a backlog handled several at a time reaches each mail once and moves every one', { timeout: 60_000 }, async () => {
+  const marker = testMarker('intake-parallel');
+  const labels = Array.from({ length: 12 }, (_, i) => `p${i}`);
+  for (const label of labels) await appendMail(config, orgB, await composeSample(orgA, orgB, marker, label));
+
+  const handled: string[] = [];
+  let inFlight = 0;
+  let mostInFlight = 0;
+  const intake = startTestIntake(
+    async (raw) => {
+      const label = labelOf(raw, marker);
+      if (label === undefined) return 'Retry';
+      inFlight += 1;
+      mostInFlight = Math.max(mostInFlight, inFlight);
+      await new Promise((r) => setTimeout(r, 50));
+      inFlight -= 1;
+      handled.push(label);
+      return label.endsWith('3') ? 'Quarantine' : 'Processed';
+    },
+    { batchSize: 5, concurrency: 4 },
+  );
+  try {
+    await eventually('all of the backlog out of INBOX', async () => {
+      const where = await whereIsMyMail(config, orgB, marker);
+      return where.Processed.length + where.Quarantine.length === labels.length ? where : undefined;
+    });
+  } finally {
+    await intake.stop();
+  }
+  assert.deepEqual([...handled].sort(), [...labels].sort(), 'each mail handled once');
+  assert.ok(mostInFlight > 1 && mostInFlight <= 4, `handled ${mostInFlight} at a time`);
+  const where = await whereIsMyMail(config, orgB, marker);
+  assert.deepEqual(where.INBOX, []);
+  assert.deepEqual(where.Quarantine, [`Пакет СЭВ ${marker} p3`]);
 });
 
 test('mail arriving while the intake is idle is picked up through IDLE, without waiting for a sweep', { timeout: 60_000 }, async () => {
