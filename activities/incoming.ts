@@ -14,6 +14,7 @@ import type { ReportReceived } from '../workflows/definitions';
 import { FailureCode } from '../workflows/definitions';
 import type { ActivityDeps } from './deps';
 import { logEvent } from './events';
+import { cachedPackage, cachePackage } from './package-cache';
 import { matchResources, resourceProblems } from './resources';
 
 export type VerifyResult =
@@ -36,9 +37,12 @@ interface LoadedPackage {
 async function loadPackage(deps: ActivityDeps, messageRowId: string): Promise<LoadedPackage> {
   const row = await deps.db.message.findUnique({ where: { id: messageRowId } });
   if (!row?.rawSha256) throw ApplicationFailure.nonRetryable(`message ${messageRowId} has no stored raw mail`, 'NotFound');
+  const cached = cachedPackage(row.rawSha256);
+  if (cached) return { row, pkg: cached };
   const pkg = await readPackage(await getBlob(deps.db, row.rawSha256));
   // The intake stored this mail only after reading it as a package; the same bytes read the same way.
   if (!pkg.ok) throw ApplicationFailure.nonRetryable(`stored mail ${row.rawSha256} is no longer a package: ${pkg.reason}`, 'InvalidPackage');
+  cachePackage(row.rawSha256, row.rawSize ?? 0, pkg);
   return { row, pkg };
 }
 

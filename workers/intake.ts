@@ -2,6 +2,7 @@
 // then start its inbound workflow under a business id. Only then may the mail leave the INBOX.
 // Every step is safe to repeat: after a crash the same mail comes round again and ends the same.
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { cachePackage } from '../activities/package-cache';
 import { readPackage, type ReadPackage } from '../exchange/package';
 import type { MailSender } from '../exchange/smtp';
 import type { PrismaClient } from '../prisma/client';
@@ -34,6 +35,8 @@ export function createIntakeHandler(deps: IntakeDeps): (raw: Buffer) => Promise<
       log.warn('mail quarantined', { reason: pkg.reason, code: pkg.code, mailMessageId: pkg.mailMessageId });
       return 'Quarantine';
     }
+    // The exchange's steps read this package next: hand them the parsed one.
+    cachePackage(blob.sha256, blob.size, pkg);
     const message = pkg.passport.message;
     const { messageId } = message.header;
     const kind = message.kind === 'Report' ? message.header.messageType : message.kind;
