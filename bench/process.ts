@@ -1,0 +1,85 @@
+// Child processes the benchmark measures: started with a readiness line on stdout, sampled for
+// resident memory (VmRSS, and the kernel's high-water mark VmHWM) every 200 ms from /proc.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { projectRoot } from '../workers/config';
+
+export interface MeasuredChild {
+  pid: number;
+  /** Peak RSS seen by the sampler since start or the last `resetPeak()`, bytes. */
+  peakRss(): number;
+  /** Current RSS, bytes. */
+  rss(): number;
+  /** The kernel's VmHWM (peak RSS over the whole life of the process), bytes. */
+  hwm(): number;
+  resetPeak(): void;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process has exited. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  try {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Starts `node <args>` in the project root and resolves once a stdout line contains `ready`. */
+export async function startChild(args: string[], env: Record<string, string>, ready: string, label: string, timeoutMs = 120_000): Promise<MeasuredChild> {
+  const child: ChildProcess = spawn(process.execPath, args, {
+    cwd: projectRoot,
+    env: { ...process.env, SEV_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const tail: string[] = [];
+  const keep = (chunk: Buffer) => {
+    tail.push(chunk.toString());
+    if (tail.length > 40) tail.shift();
+  };
+  child.stderr!.on('data', keep);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${label}: not ready in ${timeoutMs} ms\n${tail.join('')}`)), timeoutMs);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      keep(chunk);
+      if (chunk.toString().includes(ready)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${label} exited with ${code} before it was ready\n${tail.join('')}`));
+    });
+  });
+  const pid = child.pid!;
+  let peak = procStatus(pid, 'VmRSS');
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, procStatus(pid, 'VmRSS'));
+  }, 200);
+  return {
+    pid,
+    peakRss: () => Math.max(peak, procStatus(pid, 'VmRSS')),
+    rss: () => procStatus(pid, 'VmRSS'),
+    hwm: () => procStatus(pid, 'VmHWM'),
+    resetPeak: () => {
+      peak = procStatus(pid, 'VmRSS');
+    },
+    async stop(graceMs = 15_000) {
+      clearInterval(sampler);
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** SEV's own worker process (`sev worker`), for the given organizations of the bench config. */
+export function startSevWorker(configFile: string, orgIds?: string[]): Promise<MeasuredChild> {
+  const args = ['workers/sev.mjs', 'worker', ...(orgIds?.length ? ['--org', ...orgIds] : [])];
+  return startChild(args, { SEV_CONFIG: configFile }, 'СЭВ работает', 'sev worker');
+}
