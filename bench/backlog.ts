@@ -12,7 +12,7 @@ import { mailMessageIdFor } from '../registry/messages';
 import type { SevConfig } from '../workers/config';
 import { queryOne } from './database';
 import type { Sender } from './exchange';
-import { countMailbox, emptyMailbox } from './mailbox';
+import { countMailbox, emptyMailbox } from '../stack/mailboxes';
 import { startSevWorker } from './process';
 import { sleep, withConcurrency } from './stats';
 

@@ -8,7 +8,7 @@ import { dropDatabase } from '../prisma/database';
 import { migrateDatabase } from '../prisma/migrate';
 import { stackUp } from '../stack';
 import { loadConfig, type OrganizationConfig, type SevConfig } from '../workers/config';
-import { emptyMailbox } from './mailbox';
+import { emptyMailbox } from '../stack/mailboxes';
 
 export interface BenchSetup {
   config: SevConfig;

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import type { OrganizationConfig, SevConfig } from '../workers/config';
-import { emptyMailbox, imapClient } from './mailbox';
+import { emptyMailbox, imapClient } from '../stack/mailboxes';
 
 export interface TransportResult {
   n: number;

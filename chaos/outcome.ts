@@ -4,7 +4,7 @@
 // reports everything that is off at once.
 import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../prisma/client';
-import { listMailbox } from '../test/stack/mail-helpers';
+import { listMailbox } from '../stack/mailboxes';
 import type { OrganizationConfig, SevConfig } from '../workers/config';
 
 export interface OutcomeRow {

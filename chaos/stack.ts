@@ -7,7 +7,7 @@ import path from 'node:path';
 import { dropDatabase } from '../prisma/database';
 import { migrateDatabase } from '../prisma/migrate';
 import { stackDown, stackUp } from '../stack';
-import { emptyMailbox } from '../test/stack/mail-helpers';
+import { emptyMailbox } from '../stack/mailboxes';
 import { loadConfig, type SevConfig } from '../workers/config';
 import { clusterAdminUrl, ensureChaosCluster, type ChaosCluster } from './cluster';
 

@@ -227,7 +227,10 @@ test('after the connection is lost the intake reconnects and goes on; an abort s
     await intake.stopped;
     proxy.close();
   }
-  assert.deepEqual(handled, ['before', 'after']);
+  // A break between handling a mail and moving it hands the mail over once more (handlers are
+  // idempotent for that reason); nothing is skipped and nothing is handled out of order.
+  assert.deepEqual([...new Set(handled)], ['before', 'after']);
+  assert.deepEqual((await whereIsMyMail(config, orgB, marker)).INBOX, []);
 });
 
 /** A TCP relay to the real server whose connections the test can cut. */
