@@ -11,7 +11,7 @@ import { queryOne } from './database';
 import { benchEngine, type EngineResult } from './engine';
 import { benchExchange, openSender, type ExchangeResult } from './exchange';
 import { machineDescription, table, writeSection } from './report';
-import { startSevWorker } from './process';
+import { startSevWorkers } from './process';
 import { mb, rate, seconds } from './stats';
 import { benchTransport, type TransportResult } from './transport';
 
@@ -75,7 +75,8 @@ async function main(): Promise<void> {
     log(`  ${rate(engine.perSecond)} процессов/с`);
 
     log(`3/4 СЭВ, 50 КБ: ${p.smallN} документов сразу, затем 2 документа в секунду ${p.steadySeconds} с`);
-    let worker = await startSevWorker(setup.configFile);
+    const orgIds = config.organizations.map((o) => o.id);
+    let worker = await startSevWorkers(setup.configFile, orgIds);
     let full: ExchangeResult, steady: ExchangeResult;
     try {
       full = await benchExchange(config, sender, worker, 'полная нагрузка', 50 * KB, { kind: 'full', n: p.smallN }, log);
@@ -85,7 +86,7 @@ async function main(): Promise<void> {
     }
 
     log(`4/4 СЭВ, 5 МБ: один документ отдельно, затем ${p.bigN} сразу`);
-    worker = await startSevWorker(setup.configFile);
+    worker = await startSevWorkers(setup.configFile, orgIds);
     let warm: ExchangeResult, single: ExchangeResult, big: ExchangeResult;
     try {
       warm = await benchExchange(config, sender, worker, 'прогрев', 50 * KB, { kind: 'full', n: 1 }, log);
@@ -139,7 +140,7 @@ function mainLines(p: Plan, t: TransportResult, e: EngineResult, full: ExchangeR
     ),
     '',
     `Обмен завершён, когда исходящий процесс организации А получил доклад о регистрации от Б (процесс завершается в состоянии 'registered'); задержка — от createOutgoingCard до закрытия этого процесса. Зарегистрировано у адресата: ${full.registered}/${full.n}, ${steady.registered}/${steady.n}, ${single.registered}/${single.n}, ${big.registered}/${big.n}.`,
-    `Обработчики СЭВ (обе организации, приём почты) — дочерний процесс \`sev worker\`; голый движок — дочерний процесс bench/engine-worker.ts с теми же настройками Worker.create. RSS — VmRSS из /proc каждые 200 мс.`,
+    `Обработчики СЭВ — по дочернему процессу \`sev worker --org …\` на организацию (как у каждой организации своя СЭВ; пик RSS — наибольший из двух); голый движок — дочерний процесс bench/engine-worker.ts с теми же настройками Worker.create. RSS — VmRSS из /proc каждые 200 мс.`,
     '',
     '### Цена одного обмена (50 КБ, полная нагрузка)',
     '',

@@ -83,3 +83,23 @@ export function startSevWorker(configFile: string, orgIds?: string[]): Promise<M
   const args = ['workers/sev.mjs', 'worker', ...(orgIds?.length ? ['--org', ...orgIds] : [])];
   return startChild(args, { SEV_CONFIG: configFile }, 'СЭВ работает', 'sev worker');
 }
+
+/**
+ * One `sev worker` per organization, as each organization runs its own SEV; measured as one: its
+ * RSS figures are those of the largest process (each organization's worker is what a deployment
+ * sizes), and it stops when all have stopped.
+ */
+export async function startSevWorkers(configFile: string, orgIds: string[]): Promise<MeasuredChild> {
+  const children = await Promise.all(orgIds.map((id) => startSevWorker(configFile, [id])));
+  const largest = (pick: (c: MeasuredChild) => number) => Math.max(...children.map(pick));
+  return {
+    pid: children[0]!.pid,
+    peakRss: () => largest((c) => c.peakRss()),
+    rss: () => largest((c) => c.rss()),
+    hwm: () => largest((c) => c.hwm()),
+    resetPeak: () => children.forEach((c) => c.resetPeak()),
+    stop: async (graceMs) => {
+      await Promise.all(children.map((c) => c.stop(graceMs)));
+    },
+  };
+}
