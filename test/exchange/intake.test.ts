@@ -44,6 +44,16 @@ function startTestIntake(handle: IntakeHandler, options: Partial<IntakeOptions> 
   return { ...startIntake({ config, mailbox: orgB.mailbox, handle, log, ...options }), warnings };
 }
 
+/** A handler that takes this test's mails (by marker) into `handled` and leaves any other mail alone. */
+function recordInto(handled: string[], marker: string): IntakeHandler {
+  return async (raw) => {
+    const label = labelOf(raw, marker);
+    if (label === undefined) return 'Retry';
+    handled.push(label);
+    return 'Processed';
+  };
+}
+
 async function deliver(marker: string, label: string): Promise<void> {
   const raw = await composeSample(orgA, orgB, marker, label);
   await sendRawMessage(config, { from: orgA.mailbox.address, to: orgB.mailbox.address }, raw);
@@ -121,12 +131,7 @@ test('a backlog is handled oldest first, in batches, when handled one at a time'
 
   const handled: string[] = [];
   const intake = startTestIntake(
-    async (raw) => {
-      const label = labelOf(raw, marker);
-      if (label === undefined) return 'Retry';
-      handled.push(label);
-      return 'Processed';
-    },
+    recordInto(handled, marker),
     { batchSize: 3, concurrency: 1 },
   );
   try {
@@ -178,12 +183,7 @@ test('mail arriving while the intake is idle is picked up through IDLE, without 
   const handled: string[] = [];
   // The sweep timer is far away: only IDLE can bring the second mail in time.
   const intake = startTestIntake(
-    async (raw) => {
-      const label = labelOf(raw, marker);
-      if (label === undefined) return 'Retry';
-      handled.push(label);
-      return 'Processed';
-    },
+    recordInto(handled, marker),
     { sweepIntervalMs: 10 * 60_000 },
   );
   try {
@@ -205,12 +205,7 @@ test('after the connection is lost the intake reconnects and goes on; an abort s
   const abort = new AbortController();
   const handled: string[] = [];
   const intake = startTestIntake(
-    async (raw) => {
-      const label = labelOf(raw, marker);
-      if (label === undefined) return 'Retry';
-      handled.push(label);
-      return 'Processed';
-    },
+    recordInto(handled, marker),
     { config: viaProxy, sweepIntervalMs: 10 * 60_000, signal: abort.signal },
   );
   try {
