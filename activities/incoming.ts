@@ -1,7 +1,7 @@
 // Activities of a received message: verify it, register it (or hand it to a person), apply a
 // follow-up, store a report on our outgoing card. The raw MIME in the blob store is the source of
 // truth: every activity reads the package from it again, so no file ever travels in a workflow.
-import { ApplicationFailure, log } from '@temporalio/activity';
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { decodeXml } from '../codec/decode';
 import { EdmsError } from '../edms/builtin/errors';
 import type { ReportMessage } from '../codec/types';
@@ -11,7 +11,8 @@ import { readPackage, type ReadPackage } from '../exchange/package';
 import { getBlob, putBlob, sha256Hex } from '../registry/blobs';
 import { setMessageStatus } from '../registry/messages';
 import type { ReportReceived } from '../workflows/definitions';
-import { FailureCode } from '../workflows/definitions';
+import { FailureCode, type ReportPolicy } from '../workflows/definitions';
+import { reportPolicy } from './passports';
 import type { ActivityDeps } from './deps';
 import { logEvent } from './events';
 import { cachedPackage, cachePackage } from './package-cache';
@@ -27,6 +28,8 @@ export type VerifyResult =
       document?: { uid?: string; number?: string; date?: string };
       duplicates: DuplicateCandidate[];
       duplicateAction: 'manual' | 'refuse';
+      /** For a document: the reports the correspondent gets about it. */
+      policy?: ReportPolicy;
     };
 
 interface LoadedPackage {
@@ -102,6 +105,8 @@ export function createIncomingActivities(deps: ActivityDeps) {
         where: { id: messageRowId },
         data: {
           status: 'verified',
+          // The workflow that handles it: where the EDMS signals the document's events.
+          workflowId: Context.current().info.workflowExecution?.workflowId,
           peerOrganizationId: byUid.id,
           peerSevIndex: byUid.sevIndex,
           headerTime: new Date(message.header.time),
@@ -131,6 +136,7 @@ export function createIncomingActivities(deps: ActivityDeps) {
         document,
         duplicates,
         duplicateAction: deps.organization.rules.businessDuplicate,
+        ...(message.kind === 'MainDoc' && { policy: reportPolicy(message.subscriptions, deps.organization.rules, byUid.sevIndex) }),
       };
     },
 
@@ -164,6 +170,11 @@ export function createIncomingActivities(deps: ActivityDeps) {
     async rejectIncomingDocument({ messageRowId, reason, by }: { messageRowId: string; reason: string; by: string }): Promise<void> {
       await edms.rejectIncoming(messageRowId, reason, by);
       await setMessageStatus(db, messageRowId, 'refused', { reason: `${reason} (${by})`, failureCode: FailureCode.rejectedByPerson });
+    },
+
+    /** EDMS events that get no report (not ordered, refused by rule, too late), settled with the reason. */
+    async settleCardEvents({ eventIds, outcome }: { eventIds: string[]; outcome: 'notOrdered' | 'refused' | 'subscriptionEnded' }): Promise<number> {
+      return edms.settleCardEvents(eventIds, outcome);
     },
 
     async markIncomingMessage(input: { messageRowId: string; status: 'duplicate' | 'refused' | 'quarantined'; reason: string; failureCode?: number }): Promise<void> {

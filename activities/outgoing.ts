@@ -8,13 +8,16 @@ import { composePackage } from '../exchange/package';
 import { getBlob, putBlob } from '../registry/blobs';
 import { deterministicGuid, mailMessageIdFor, recordOutgoingMessage, setMessageStatus } from '../registry/messages';
 import type { MessageKind } from '../prisma/client';
+import type { Task } from '../codec/types';
 import type { ActivityDeps } from './deps';
 import { logEvent } from './events';
 import { incomingPackage } from './incoming';
-import { outgoingPassport, reportPassport, type ReportEventToSend } from './passports';
+import { eventReportPassport, outgoingPassport, reportPassport, type CardEventToReport, type ReportEventToSend } from './passports';
 
 const subjects: Record<string, string> = {
   MainDoc: 'Документ',
+  AddToDoc: 'Дополнение к документу',
+  Editing: 'Исправление документа',
   Reception: 'Уведомление о получении',
   Registration: 'Уведомление о регистрации',
   Failure: 'Уведомление об отказе',
@@ -74,36 +77,48 @@ export function createOutgoingActivities(deps: ActivityDeps) {
     });
   }
 
+  async function preparePackage(input: { cardId: string; addresseeId: string; documentUid: string; messageId: string; kind: 'MainDoc' | 'AddToDoc' | 'Editing'; workflowId: string }) {
+    const { messageId } = input;
+    const existing = await db.message.findUnique({ where: { direction_messageId: { direction: 'outgoing', messageId } }, include: { peerOrganization: true } });
+    if (existing) return { messageRowId: existing.id, messageId, to: existing.peerOrganization?.mailboxAddress ?? '' };
+
+    const doc = await edms.getOutgoingDocument(input.cardId);
+    const addressee = doc.addressees.find((a) => a.addresseeId === input.addresseeId);
+    if (!addressee) throw ApplicationFailure.nonRetryable(`card ${input.cardId} has no addressee ${input.addresseeId}`, 'NotFound');
+    if (!addressee.mailboxAddress) {
+      throw ApplicationFailure.nonRetryable(`у участника ${addressee.name} (${addressee.sevIndex}) нет адреса обмена в справочнике`, 'InvalidInput');
+    }
+    const { message, files } = outgoingPassport(org, doc, addressee, { messageId, time: new Date().toISOString() }, input.kind);
+    const row = await storePackage({
+      messageId,
+      kind: input.kind,
+      subject: `${subjects[input.kind]} № ${doc.regNumber} от ${doc.regDate}`,
+      to: addressee.mailboxAddress,
+      xml: buildMessage(message),
+      xmlName: 'DocInfo.xml',
+      files: files.map((f) => ({ name: f.resource.uniqueName, sha256: f.sha256 })),
+      record: {
+        peerOrganizationId: addressee.organizationId,
+        peerSevIndex: addressee.sevIndex,
+        cardId: input.cardId,
+        workflowId: input.workflowId,
+        documentUid: input.documentUid,
+      },
+    });
+    return { messageRowId: row.id, messageId, to: addressee.mailboxAddress };
+  }
+
   return {
     async prepareOutgoingPackage({ cardId, addresseeId, documentUid }: { cardId: string; addresseeId: string; documentUid: string }) {
       const messageId = deterministicGuid(`${org.id}:out:${documentUid}:${addresseeId}:MainDoc`);
-      const existing = await db.message.findUnique({ where: { direction_messageId: { direction: 'outgoing', messageId } }, include: { peerOrganization: true } });
-      if (existing) return { messageRowId: existing.id, messageId, to: existing.peerOrganization?.mailboxAddress ?? '' };
+      return preparePackage({ cardId, addresseeId, documentUid, messageId, kind: 'MainDoc', workflowId: activityWorkflowId() });
+    },
 
-      const doc = await edms.getOutgoingDocument(cardId);
-      const addressee = doc.addressees.find((a) => a.addresseeId === addresseeId);
-      if (!addressee) throw ApplicationFailure.nonRetryable(`card ${cardId} has no addressee ${addresseeId}`, 'NotFound');
-      if (!addressee.mailboxAddress) {
-        throw ApplicationFailure.nonRetryable(`у участника ${addressee.name} (${addressee.sevIndex}) нет адреса обмена в справочнике`, 'InvalidInput');
-      }
-      const { message, files } = outgoingPassport(org, doc, addressee, { messageId, time: new Date().toISOString() });
-      const row = await storePackage({
-        messageId,
-        kind: 'MainDoc',
-        subject: `${subjects.MainDoc} № ${doc.regNumber} от ${doc.regDate}`,
-        to: addressee.mailboxAddress,
-        xml: buildMessage(message),
-        xmlName: 'DocInfo.xml',
-        files: files.map((f) => ({ name: f.resource.uniqueName, sha256: f.sha256 })),
-        record: {
-          peerOrganizationId: addressee.organizationId,
-          peerSevIndex: addressee.sevIndex,
-          cardId,
-          workflowId: activityWorkflowId(),
-          documentUid,
-        },
-      });
-      return { messageRowId: row.id, messageId, to: addressee.mailboxAddress };
+    /** AddToDoc (new tasks, execution reports, files) or Editing (a corrected card) about a document already sent. */
+    async prepareFollowUpPackage(input: { cardId: string; addresseeId: string; documentUid: string; kind: 'AddToDoc' | 'Editing'; changeId: string; outboundWorkflowId: string }) {
+      const messageId = deterministicGuid(`${org.id}:out:${input.documentUid}:${input.addresseeId}:${input.kind}:${input.changeId}`);
+      // Reports about it go to the document's own outbound exchange, which shows them in order.
+      return preparePackage({ ...input, messageId, workflowId: input.outboundWorkflowId });
     },
 
     async sendOutgoingMessage({ messageRowId, addresseeId }: { messageRowId: string; addresseeId: string }) {
@@ -167,6 +182,66 @@ export function createOutgoingActivities(deps: ActivityDeps) {
         return { messageId, delivered: false, reason: sent.reason };
       }
       return { messageId, delivered: true };
+    },
+
+    /**
+     * One report of EDMS events about a received document (its workflow sends events of one kind
+     * together, in the order they happened). Events a repeated signal brings again are skipped;
+     * the report's MessageID comes from its first event, so a retry sends the same mail.
+     */
+    async reportCardEvents(input: { messageRowId: string; workflowId: string; eventIds: string[] }) {
+      const events = await edms.getCardEvents(input.eventIds);
+      const fresh = events.filter((event) => event.outcome === null);
+      if (fresh.length === 0) return { delivered: true, reported: 0 };
+      const messageId = deterministicGuid(`${input.workflowId}:events:${fresh[0]!.id}`);
+      let row = await db.message.findUnique({ where: { direction_messageId: { direction: 'outgoing', messageId } } });
+      if (!row) {
+        const received = await db.message.findUniqueOrThrow({ where: { id: input.messageRowId }, include: { peerOrganization: true } });
+        const correspondent = received.peerOrganization;
+        if (!correspondent?.mailboxAddress || !received.cardId) {
+          throw ApplicationFailure.nonRetryable(`message ${received.messageId}: no correspondent mailbox or no card`, 'InvalidInput');
+        }
+        const pkg = await incomingPackage(deps, input.messageRowId);
+        // The TaskList as it stood after the last of these events (kept with the event), else as it is now.
+        const withTasks = fresh.filter((e) => e.kind === 'Consideration' || e.kind === 'Report');
+        const snapshot = withTasks.at(-1)?.data.tasks;
+        const tasks = withTasks.length === 0 ? [] : Array.isArray(snapshot) ? (snapshot as Task[]) : await edms.getTaskList(received.cardId);
+        const report = eventReportPassport(
+          org,
+          pkg.message,
+          fresh.map((event) => ({ kind: event.kind as CardEventToReport['kind'], occurredAt: event.occurredAt, data: event.data })),
+          tasks,
+          { messageId, time: new Date().toISOString() },
+        );
+        row = await storePackage({
+          messageId,
+          kind: 'Report',
+          subject: `Доклад: № ${report.notification.initialDoc.number} от ${report.notification.initialDoc.date}`,
+          to: correspondent.mailboxAddress,
+          xml: buildMessage(report),
+          xmlName: 'Report.xml',
+          files: [],
+          record: {
+            peerOrganizationId: correspondent.id,
+            peerSevIndex: correspondent.sevIndex,
+            returnId: received.messageId ?? undefined,
+            cardId: received.cardId,
+            workflowId: input.workflowId,
+            documentUid: received.documentUid ?? undefined,
+          },
+        });
+      }
+      const sent = await sendStored(row.id);
+      await edms.settleCardEvents(
+        fresh.map((event) => event.id),
+        'reported',
+        messageId,
+      );
+      if (!sent.ok) {
+        await logEvent(deps, 'error', 'report.undeliverable', `Доклад о событиях не доставлен: ${sent.reason}`, { workflowId: input.workflowId, messageId });
+        return { delivered: false, reported: fresh.length, reason: sent.reason };
+      }
+      return { delivered: true, reported: fresh.length };
     },
   };
 }

@@ -1,8 +1,9 @@
 // Passports and reports SEV writes, as typed codec objects: the DocInfo of an outgoing card for
 // one addressee, and the reports (Reception, Registration, Failure) about a received document.
-import type { Contact, DeloFile, DocInfoMessage, Document, MessageHeader, ReportMessage, Resource, Subscriptions } from '../codec/types';
+import type { Contact, DeloFile, DocInfoMessage, Document, MessageHeader, Notification, ReportMessage, Resource, Subscriptions, Task } from '../codec/types';
 import type { OutgoingAddressee, OutgoingDocument } from '../edms/adapter';
-import type { OrganizationConfig } from '../workers/config';
+import type { ExchangeRules, OrganizationConfig } from '../workers/config';
+import { REPORT_KINDS, type ReportKind, type ReportPolicy } from '../workflows/definitions';
 
 /** Our own organization as a passport contact; its SEV index is its UID in the directory. */
 export function ourContact(org: OrganizationConfig): Contact {
@@ -13,17 +14,47 @@ function ourEdms(org: OrganizationConfig) {
   return { uid: org.sevIndex, version: '1.0', name: 'СЭВ' };
 }
 
-/** The reports SEV orders from an addressee when it sends a document. */
-export const defaultSubscriptions: Subscriptions = {
-  stopDayCount: 30,
-  reception: true,
-  registration: true,
-  forwarding: { include: true },
-  consideration: { include: true },
-  report: true,
-  redirection: true,
-  answer: true,
-};
+/** The reports an organization orders when it sends a document: its rules.reportOrder as Subscriptions. */
+export function subscriptionsOf(order: ExchangeRules['reportOrder']): Subscriptions {
+  const has = (kind: ReportKind) => order.reports.includes(kind);
+  return {
+    stopDayCount: order.stopDayCount,
+    reception: has('Reception'),
+    registration: has('Registration'),
+    forwarding: { include: has('Forwarding') },
+    consideration: { include: has('Consideration') },
+    report: has('Report'),
+    redirection: has('Redirection'),
+    answer: has('Answer'),
+  };
+}
+
+/** Everything ordered, for 30 days: what SEV orders unless its rules say otherwise. */
+export const defaultSubscriptions: Subscriptions = subscriptionsOf({ stopDayCount: 30, reports: [...REPORT_KINDS] });
+
+/**
+ * The reports we send about one received document: what its passport ordered (or our own order
+ * when it ordered nothing), minus what our rules refuse to everyone or to this correspondent.
+ */
+export function reportPolicy(ordered: Subscriptions | undefined, rules: ExchangeRules, correspondentSevIndex: string): ReportPolicy {
+  const subscriptions = ordered ?? subscriptionsOf(rules.reportOrder);
+  const flags: Record<ReportKind, boolean> = {
+    Reception: subscriptions.reception,
+    Registration: subscriptions.registration,
+    Forwarding: subscriptions.forwarding.include,
+    Consideration: subscriptions.consideration.include,
+    Report: subscriptions.report,
+    Redirection: subscriptions.redirection,
+    Answer: subscriptions.answer,
+  };
+  const refused = new Set([...rules.refuseReports, ...(rules.refuseReportsTo[correspondentSevIndex] ?? [])]);
+  return {
+    ordered: REPORT_KINDS.filter((kind) => flags[kind]),
+    refused: REPORT_KINDS.filter((kind) => refused.has(kind)),
+    stopDayCount: subscriptions.stopDayCount,
+    source: ordered ? 'passport' : 'defaults',
+  };
+}
 
 export interface PassportFile {
   resource: Resource;
@@ -37,6 +68,7 @@ export function outgoingPassport(
   doc: OutgoingDocument,
   addressee: OutgoingAddressee,
   ids: { messageId: string; time: string },
+  kind: DocInfoMessage['kind'] = 'MainDoc',
 ): { message: DocInfoMessage; files: PassportFile[] } {
   const files: PassportFile[] = [];
   const deloFiles: DeloFile[] = doc.files.map((file, i) => {
@@ -88,9 +120,18 @@ export function outgoingPassport(
     ],
     addressees: [{ contact: addresseeContact }],
     ...(doc.writer ? { writers: [{ contact: { ...ourContact(org), officialPerson: { fio: doc.writer } } }] } : {}),
+    ...(doc.links?.length ? { links: doc.links.map((link) => ({ linkType: { name: linkNames[link.type] }, documentId: link.documentId })) } : {}),
   };
-  const header: MessageHeader<'MainDoc'> = {
-    messageType: 'MainDoc',
+  // The documents an answer refers to travel beside it, so the addressee finds its own by UID.
+  const referred: Document[] = (doc.links ?? []).map((link) => ({
+    ...(link.documentUid ? { uid: link.documentUid } : {}),
+    documentId: link.documentId,
+    type: 'Incoming',
+    mainDocument: false,
+    registrationInfo: { number: link.number ?? '', date: link.date ?? doc.regDate },
+  }));
+  const header: MessageHeader<typeof kind> = {
+    messageType: kind,
     messageId: ids.messageId,
     // Required by the schema even on a MainDoc; EOS systems echo the MessageID here.
     returnId: ids.messageId,
@@ -103,15 +144,17 @@ export function outgoingPassport(
   };
   return {
     message: {
-      kind: 'MainDoc',
+      kind,
       header,
-      documents: [document],
+      documents: [document, ...referred],
       ...(doc.tasks?.length ? { tasks: doc.tasks } : {}),
-      subscriptions: defaultSubscriptions,
-    },
+      ...(kind === 'MainDoc' ? { subscriptions: subscriptionsOf(org.rules.reportOrder) } : {}),
+    } as DocInfoMessage,
     files,
   };
 }
+
+const linkNames = { answerTo: 'Ответ на', followUp: 'Во исполнение', related: 'Связан с' } as const;
 
 function fileUid(documentUid: string, index: number): string {
   // Stable per document and position, 32 hex digits like every GUID SEV writes.
@@ -173,4 +216,79 @@ export function reportPassport(
         ],
       };
   }
+}
+
+/** An event of our EDMS about a received document, as stored (CardEvent). */
+export interface CardEventToReport {
+  kind: 'Forwarding' | 'Consideration' | 'Report' | 'Redirection' | 'Answer';
+  occurredAt: string;
+  data: Record<string, unknown>;
+}
+
+/**
+ * A report (Report) of EDMS events about a document the correspondent sent us: forwarded,
+ * resolutions (with the document's current TaskList), execution reports, sent on, answered (with
+ * the answer in the DocumentList).
+ */
+export function eventReportPassport(
+  org: OrganizationConfig,
+  received: DocInfoMessage,
+  events: CardEventToReport[],
+  tasks: Task[],
+  ids: { messageId: string; time: string },
+): ReportMessage {
+  const base = reportPassport(org, received, { event: 'Reception' }, ids);
+  const notification: Notification = { initialDoc: base.notification.initialDoc };
+  const documents: Document[] = [];
+  const str = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  for (const event of events) {
+    const d = event.data;
+    switch (event.kind) {
+      case 'Forwarding': {
+        const to = (d.to ?? {}) as { name?: string; post?: string; department?: string };
+        const person = to.name ? { fio: to.name, ...(to.post ? { post: to.post } : {}) } : { post: to.post ?? '—' };
+        (notification.forwardings ??= []).push({
+          contact: { ...ourContact(org), ...(to.department ? { department: { name: to.department } } : {}), officialPerson: person },
+          date: str(d.date) ?? event.occurredAt,
+        });
+        break;
+      }
+      case 'Consideration':
+        (notification.considerations ??= []).push({ ...(str(d.taskId) ? { taskId: str(d.taskId) } : {}), ...(str(d.taskUid) ? { initialTaskUid: str(d.taskUid) } : {}) });
+        break;
+      case 'Report':
+        (notification.reports ??= []).push({ ...(str(d.taskId) ? { taskId: str(d.taskId) } : {}) });
+        break;
+      case 'Redirection': {
+        const to = (d.to ?? {}) as { name?: string; uid?: string };
+        (notification.redirections ??= []).push({
+          contact: { organization: { ...(to.uid ? { uid: to.uid } : {}), shortName: to.name ?? '—' } },
+          date: str(d.date) ?? event.occurredAt,
+          type: { name: str(d.delivery) ?? 'СЭВ' },
+        });
+        break;
+      }
+      case 'Answer': {
+        const documentId = str(d.answerCardId) ?? '';
+        (notification.answers ??= []).push({ documentId, date: str(d.sentAt) ?? event.occurredAt, type: { name: 'СЭВ' } });
+        documents.push({
+          ...(str(d.documentUid) ? { uid: str(d.documentUid) } : {}),
+          documentId,
+          type: 'Created',
+          mainDocument: false,
+          registrationInfo: { number: str(d.number) ?? '', date: str(d.date) ?? ids.time.slice(0, 10) },
+          ...(str(d.kind) ? { group: { name: str(d.kind)! } } : {}),
+        });
+        break;
+      }
+    }
+  }
+  const withTasks = events.some((event) => event.kind === 'Consideration' || event.kind === 'Report');
+  return {
+    ...base,
+    header: { ...base.header, messageType: 'Report' },
+    notification,
+    ...(documents.length ? { documents } : {}),
+    ...(withTasks && tasks.length ? { tasks } : {}),
+  };
 }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { dropDatabase } from '../prisma/database';
 import { migrateDatabase } from '../prisma/migrate';
 import { stackUp } from '../stack';
-import { loadConfig, type OrganizationConfig, type SevConfig } from '../workers/config';
+import { exchangeRules, loadConfig, type OrganizationConfig, type SevConfig } from '../workers/config';
 import { emptyMailbox } from '../stack/mailboxes';
 
 export interface BenchSetup {
@@ -31,7 +31,7 @@ function benchOrganization(base: SevConfig, id: string, name: string, shortName:
     databaseUrl: `${pgBase}/sev_${id.replace(/-/g, '_')}`,
     taskQueue: `sev-${id}-${run}`,
     // A benchmark never sends the same document twice; refusing keeps a slip visible and unattended.
-    rules: { businessDuplicate: 'refuse', manualReminderMinutes: 240 },
+    rules: exchangeRules({ businessDuplicate: 'refuse' }),
   };
 }
 

@@ -8,7 +8,7 @@ import { dropDatabase } from '../prisma/database';
 import { migrateDatabase } from '../prisma/migrate';
 import { stackDown, stackUp } from '../stack';
 import { emptyMailbox } from '../stack/mailboxes';
-import { loadConfig, type SevConfig } from '../workers/config';
+import { exchangeRules, loadConfig, type SevConfig } from '../workers/config';
 import { clusterAdminUrl, ensureChaosCluster, type ChaosCluster } from './cluster';
 
 export const chaosPorts = {
@@ -37,7 +37,7 @@ export function chaosConfig(runId: string): SevConfig {
       mailbox: { address: `sev-${id}@${base.mail.domain}`, user: `sev-${id}`, password: `${id}-secret` },
       databaseUrl: `${pgBase}/sev_chaos_${letter}`,
       taskQueue: `sev-${id}-${runId}`,
-      rules: { businessDuplicate: 'manual' as const, manualReminderMinutes: 240 },
+      rules: exchangeRules(),
     };
   };
   return {

@@ -78,6 +78,8 @@ export interface OutgoingDocument {
   files: { name: string; sha256: string; size: number; mediaType?: string; signatures: { sha256: string; size: number }[] }[];
   tasks?: Task[];
   addressees: OutgoingAddressee[];
+  /** Documents of the addressee's this one refers to (an answer to a received document). */
+  links?: { type: 'answerTo' | 'followUp' | 'related'; documentId: string; documentUid?: string; number?: string; date?: string }[];
 }
 
 export interface OutgoingAddressee {
@@ -115,7 +117,28 @@ export interface ReportOnCard {
   summaries: string[];
 }
 
+/** An event of a registered card after registration (forwarded, a task, a report, sent on, answered). */
+export interface CardEventRecord {
+  id: string;
+  cardId: string;
+  kind: 'Forwarding' | 'Consideration' | 'Report' | 'Redirection' | 'Answer' | 'Editing';
+  /** ISO instant */
+  occurredAt: string;
+  data: Record<string, unknown>;
+  summary: string;
+  /** Null until SEV has decided what to tell the correspondent. */
+  outcome: CardEventOutcome | null;
+}
+
+export type CardEventOutcome = 'reported' | 'notOrdered' | 'refused' | 'subscriptionEnded' | 'noCorrespondent';
+
 export interface EdmsAdapter {
+  /** Events of cards by id, oldest first. */
+  getCardEvents(eventIds: string[]): Promise<CardEventRecord[]>;
+  /** Records what became of events not settled yet; settled ones keep their outcome. Returns how many changed. */
+  settleCardEvents(eventIds: string[], outcome: CardEventOutcome, reportMessageId?: string): Promise<number>;
+  /** The card's current tasks, as a passport's TaskList. */
+  getTaskList(cardId: string): Promise<Task[]>;
   /** Registers a received MainDoc (automatically, or with a person's data). Idempotent per messageRowId. */
   registerIncoming(pkg: IncomingPackage, manual?: ManualRegistration): Promise<RegistrationOutcome>;
   /** Refuses a document that waited for manual registration; its card (if any) is cancelled. */

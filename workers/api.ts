@@ -7,10 +7,14 @@ import { createBuiltinEdms } from '../edms/builtin';
 import { EdmsError } from '../edms/builtin/errors';
 import { createPrismaClient, type PrismaClient } from '../prisma/client';
 import { CliError } from './commands/context';
-import type { OrganizationConfig, SevConfig } from './config';
+import { temporalFor, type OrganizationConfig, type SevConfig } from './config';
 import { logger } from './log';
 import { listWaiting, registerManually, rejectManually, resolveWorkflowId } from './manual';
 import { sendDocument } from './send';
+import { performCardAction } from './card-events';
+import { cardActionSchema, type CardAction } from '../edms/builtin/events';
+import { connectClient } from './temporal';
+import type { Client } from '@temporalio/client';
 
 const log = logger({ component: 'api' });
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
@@ -30,9 +34,21 @@ const outgoingCardBody = z.object({
   signer: z.object({ name: z.string().min(1), post: z.string().optional() }).optional(),
   addressees: z.array(z.string().min(1)).min(1),
   files: z.array(z.object({ name: z.string().min(1), contentBase64: z.string() })).default([]),
+  tasks: z
+    .array(
+      z.object({
+        text: z.string().min(1),
+        deadline: z.iso.date().optional(),
+        author: z.string().min(1).optional(),
+        executors: z.array(z.object({ name: z.string().min(1), post: z.string().optional(), organization: z.string().optional(), responsible: z.boolean().optional() })).min(1),
+      }),
+    )
+    .optional(),
   /** A repeated request with the same key registers and sends nothing new. */
   idempotencyKey: z.string().min(1).optional(),
 });
+/** Any card action (see edms/builtin/events.ts) with who did it. */
+const cardActionBody = z.intersection(cardActionSchema, z.object({ by: z.string().min(1), idempotencyKey: z.string().min(1).optional() }));
 const registerBody = z.object({ regNumber: z.string().min(1).optional(), regDate: z.iso.date().optional(), by: z.string().min(1) });
 const rejectBody = z.object({ reason: z.string().min(1), by: z.string().min(1) });
 
@@ -41,6 +57,8 @@ interface RequestContext {
   config: SevConfig;
   org: OrganizationConfig;
   db: PrismaClient;
+  /** The organization's Temporal client, connected on first use. */
+  client(): Promise<Client>;
   body(): Promise<unknown>;
   query: URLSearchParams;
 }
@@ -57,6 +75,7 @@ const routes: Route[] = [
         signer: body.signer,
         files: body.files.map((f) => ({ name: f.name, content: Buffer.from(f.contentBase64, 'base64') })),
         addresseeSevIndexes: body.addressees,
+        tasks: body.tasks,
         idempotencyKey: body.idempotencyKey,
       });
       return { status: 201, body: sent };
@@ -77,6 +96,16 @@ const routes: Route[] = [
     method: 'GET',
     pattern: /^\/cards\/([0-9a-f-]{36})$/,
     handle: (ctx, [cardId]) => createBuiltinEdms(ctx.db).getCard(cardId!),
+  },
+  {
+    method: 'POST',
+    pattern: /^\/cards\/([0-9a-f-]{36})\/actions$/,
+    async handle(ctx, [cardId]) {
+      const body = parse(cardActionBody, await ctx.body());
+      const { by, idempotencyKey, ...action } = body as { by: string; idempotencyKey?: string } & CardAction;
+      const done = await performCardAction(ctx.config, ctx.org, await ctx.client(), ctx.db, cardId!, action, by, idempotencyKey);
+      return { status: done.event.repeated ? 200 : 201, body: done };
+    },
   },
   {
     method: 'GET',
@@ -146,6 +175,17 @@ export function createApiServer(config: SevConfig): Server {
     return db;
   };
 
+  const clients = new Map<string, Promise<Client>>();
+  const clientFor = (org: OrganizationConfig) => {
+    let client = clients.get(org.id);
+    if (!client) {
+      client = connectClient(temporalFor(config, org));
+      clients.set(org.id, client);
+      client.catch(() => clients.delete(org.id));
+    }
+    return client;
+  };
+
   const server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
@@ -159,7 +199,7 @@ export function createApiServer(config: SevConfig): Server {
         if (!route) throw new HttpError(404, `нет такого адреса: ${url.pathname}`);
         if (route.method !== req.method) throw new HttpError(405, `метод ${req.method} не поддерживается для ${path}`);
         const params = route.pattern.exec(path)!.slice(1);
-        const result = await route.handle({ config, org, db: dbFor(org), body: () => readJson(req), query: url.searchParams }, params);
+        const result = await route.handle({ config, org, db: dbFor(org), client: () => clientFor(org), body: () => readJson(req), query: url.searchParams }, params);
         if (result && typeof result === 'object' && 'status' in result && 'body' in result) {
           return reply(res, (result as { status: number }).status, (result as { body: unknown }).body);
         }
@@ -174,6 +214,7 @@ export function createApiServer(config: SevConfig): Server {
   });
   server.on('close', () => {
     for (const db of databases.values()) void db.$disconnect();
+    for (const client of clients.values()) void client.then((c) => c.connection.close()).catch(() => {});
   });
   return server;
 }

@@ -7,7 +7,7 @@ import { registerDbCommands } from './commands/db';
 import { registerStackCommands } from './commands/stack';
 import { registerXmlCommands } from './commands/xml';
 import { registerRunCommands } from './commands/run';
-import { registerSendCommands } from './commands/send';
+import { registerCardActionCommands, registerSendCommands } from './commands/send';
 import { registerManualCommands } from './commands/manual';
 import { CliError, type CliContext } from './commands/context';
 import { StackError } from '../stack/component';
@@ -30,6 +30,7 @@ registerDbCommands(program, context);
 registerXmlCommands(program, context);
 registerRunCommands(program, context);
 registerSendCommands(program, context);
+registerCardActionCommands(program, context);
 registerManualCommands(program, context);
 
 try {

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { REPORT_KINDS } from '../workflows/definitions';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -43,6 +44,20 @@ const rulesSchema = z.object({
   businessDuplicate: z.enum(['manual', 'refuse']).default('manual'),
   /** Minutes a document may wait for manual registration before a reminder (and again after each). */
   manualReminderMinutes: z.number().positive().default(240),
+  /**
+   * The reports we order when we send a document (the passport's Subscriptions), and assume
+   * ordered when a received passport has none. StopDayCount: days after receipt they go on for.
+   */
+  reportOrder: z
+    .object({
+      stopDayCount: z.number().int().min(0).max(3650).default(30),
+      reports: z.array(z.enum(REPORT_KINDS)).default([...REPORT_KINDS]),
+    })
+    .prefault({}),
+  /** Reports we never send, whatever a correspondent ordered: a refusal wins over an order. */
+  refuseReports: z.array(z.enum(REPORT_KINDS)).default([]),
+  /** Reports refused to particular correspondents, by their SEV index, on top of refuseReports. */
+  refuseReportsTo: z.record(z.string().min(1), z.array(z.enum(REPORT_KINDS))).default({}),
 });
 
 const organizationSchema = z.object({
@@ -58,7 +73,7 @@ const organizationSchema = z.object({
   taskQueue: z.string().min(1),
   /** Overrides of the shared Temporal settings for this organization (another cluster or namespace). */
   temporal: temporalSchema.partial().optional(),
-  rules: rulesSchema.default({ businessDuplicate: 'manual', manualReminderMinutes: 240 }),
+  rules: rulesSchema.prefault({}),
 });
 
 const configSchema = z
@@ -108,6 +123,11 @@ const configSchema = z
 export type SevConfig = z.infer<typeof configSchema>;
 export type OrganizationConfig = z.infer<typeof organizationSchema>;
 export type ExchangeRules = z.infer<typeof rulesSchema>;
+
+/** Rules with their defaults filled in, as a configuration file would give them. */
+export function exchangeRules(partial: z.input<typeof rulesSchema> = {}): ExchangeRules {
+  return rulesSchema.parse(partial);
+}
 export type TemporalConfig = z.infer<typeof temporalSchema>;
 
 export class ConfigError extends Error {

@@ -38,6 +38,7 @@ export async function startOutboundExchanges(client: Client, org: OrganizationCo
       regDate: card.regDate,
       addresseeSevIndex: addressee.sevIndex,
       addresseeName: addressee.name,
+      reportDays: org.rules.reportOrder.stopDayCount,
     };
     try {
       await client.workflow.start('outboundDocumentWorkflow', {

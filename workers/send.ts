@@ -1,6 +1,7 @@
 // Sending a document from the built-in EDMS: register the outgoing card, then start its
 // exchanges. Used by `sev send`, the demo and (later) the EDMS's HTTP API.
 import { createBuiltinEdms } from '../edms/builtin';
+import type { TaskInput } from '../edms/builtin/events';
 import { syncDirectoryFromConfig } from '../edms/directory';
 import { createPrismaClient } from '../prisma/client';
 import type { OrganizationConfig, SevConfig } from './config';
@@ -14,6 +15,8 @@ export interface SendDocumentInput {
   signer?: { name: string; post?: string };
   files: { name: string; content: Buffer }[];
   addresseeSevIndexes: string[];
+  /** Resolutions sent with the document; executors may be in the addressees' organizations. */
+  tasks?: TaskInput[];
   idempotencyKey?: string;
 }
 

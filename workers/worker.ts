@@ -17,6 +17,7 @@ import { startIntake, type Intake } from '../exchange/intake';
 import { createMailSender, type MailSender } from '../exchange/smtp';
 import { createPrismaClient, type PrismaClient } from '../prisma/client';
 import { projectRoot, temporalFor, type OrganizationConfig, type SevConfig } from './config';
+import { startCardEventSweep } from './card-events';
 import { createIntakeHandler } from './intake';
 import { currentLogLevel, logger } from './log';
 import { connectClient, connectWorker } from './temporal';
@@ -78,6 +79,8 @@ export interface WorkerOptions {
   intake?: boolean;
   /** The intake's safety-net sweep interval. */
   sweepIntervalMs?: number;
+  /** How often EDMS events left undecided (a lost signal) are signalled again. */
+  cardEventSweepMs?: number;
 }
 
 export interface RunningWorkers {
@@ -122,6 +125,8 @@ export async function startWorkers(config: SevConfig, organizations: Organizatio
         const client: Client = await connectClient(temporal);
         resources.push(client.connection);
         intakes.push(startOrganizationIntake(config, org, db, client, mail, options));
+        const sweep = startCardEventSweep(config, org, client, db, options.cardEventSweepMs);
+        resources.push({ close: () => sweep.stop() });
       }
     }
   } catch (e) {

@@ -26,6 +26,51 @@ export interface InboundMessageInput {
   messageId: string;
   /** Minutes a document may wait for manual registration before a reminder (the organization's rule). */
   manualReminderMinutes: number;
+  /** Set by continue-as-new: the registered document's story goes on with this state. */
+  resume?: InboundResume;
+}
+
+/** What a registered document's workflow carries into its next run: plain JSON, bounded in size. */
+export interface InboundResume {
+  state: InboundState;
+  policy: ReportPolicy;
+  /** ISO instant after which no more reports are sent (the subscription's StopDayCount). */
+  stopAt: string;
+  /** Events signalled but not handled yet. */
+  pendingEvents: CardEventSignal[];
+}
+
+/** The reports SEV may send about a received document: Failure is always sent and not listed. */
+export const REPORT_KINDS = ['Reception', 'Registration', 'Forwarding', 'Consideration', 'Report', 'Redirection', 'Answer'] as const;
+export type ReportKind = (typeof REPORT_KINDS)[number];
+/** Events at the addressee after registration, produced by the EDMS. */
+export type CardEventKind = Exclude<ReportKind, 'Reception' | 'Registration'>;
+
+/**
+ * Which reports go to the correspondent of one document: those it ordered (its Subscriptions, or
+ * our defaults when the passport has none) minus those our rules refuse — a refusal wins.
+ */
+export interface ReportPolicy {
+  ordered: ReportKind[];
+  refused: ReportKind[];
+  /** Reports go on for this many days after the document was received. */
+  stopDayCount: number;
+  /** Where `ordered` came from. */
+  source: 'passport' | 'defaults';
+}
+
+export type ReportDecision = 'send' | 'notOrdered' | 'refused';
+
+export function reportDecision(policy: ReportPolicy | undefined, kind: ReportKind): ReportDecision {
+  if (!policy) return 'send';
+  if (policy.refused.includes(kind)) return 'refused';
+  return policy.ordered.includes(kind) ? 'send' : 'notOrdered';
+}
+
+/** An event at our EDMS about a received document (forwarded, a task, a report, redirected, answered). */
+export interface CardEventSignal {
+  eventId: string;
+  kind: CardEventKind;
 }
 
 export type InboundStage =
@@ -35,6 +80,8 @@ export type InboundStage =
   | 'linking'
   | 'reporting'
   | 'applying'
+  /** Registered: reports on the EDMS's events until the subscription ends. */
+  | 'following'
   | 'done';
 
 export type InboundOutcome =
@@ -59,6 +106,14 @@ export interface InboundState {
   reason?: string;
   /** Reports sent to the correspondent, in order (Reception, Registration, Failure…). */
   reportsSent: string[];
+  /** Reports not sent: not ordered by the correspondent, or refused by our rules. */
+  reportsWithheld?: string[];
+  /** After registration: the EDMS events of the document and what became of them. */
+  events?: { received: number; reported: number; notOrdered: number; refused: number; last?: string };
+  /** Reports are sent until then (ISO instant). */
+  reportsUntil?: string;
+  /** Runs of this workflow so far (continue-as-new). */
+  run?: number;
   /** Reports the correspondent's mail server refused for good, with the reason. */
   reportsUndelivered?: string[];
 }
@@ -83,6 +138,8 @@ export const manualDecisionSignal = defineSignal<[ManualDecision]>('manualDecisi
 /** For the CLI and the HTTP API: completes manual registration and returns the resulting state. */
 export const manualRegisterUpdate = defineUpdate<InboundState, [ManualRegisterArgs]>('manualRegister');
 export const manualRejectUpdate = defineUpdate<InboundState, [ManualRejectArgs]>('manualReject');
+/** Sent by the EDMS (API, CLI, event sweep) when something happens to a registered document. */
+export const cardEventSignal = defineSignal<[CardEventSignal]>('cardEvent');
 
 // ---------------------------------------------------------------------------------------------
 // Outbound
@@ -96,6 +153,29 @@ export interface OutboundDocumentInput {
   regDate: string;
   addresseeSevIndex: string;
   addresseeName: string;
+  /** Days after sending during which the addressee's reports are taken (our order's StopDayCount). */
+  reportDays?: number;
+  /** Set by continue-as-new: the exchange goes on with this state. */
+  resume?: { state: OutboundState; reportsUntil: string; pending?: ReportReceived[]; arrived?: string[] };
+}
+
+/** A follow-up about a document already sent to this addressee: new tasks, reports, files (AddToDoc) or corrections (Editing). */
+export interface FollowUpInput {
+  organizationId: string;
+  cardId: string;
+  addresseeId: string;
+  documentUid: string;
+  addresseeSevIndex: string;
+  addresseeName: string;
+  kind: 'AddToDoc' | 'Editing';
+  /** The card change that prompted it (CardEvent id): one follow-up per change and addressee. */
+  changeId: string;
+  /** In Russian, for the Web UI: what changed. */
+  what: string;
+}
+
+export function followUpWorkflowId(organizationId: string, documentUid: string, addresseeSevIndex: string, changeId: string): string {
+  return `${outboundWorkflowId(organizationId, documentUid, addresseeSevIndex)}/${changeId}`;
 }
 
 export type OutboundStatus = 'preparing' | 'sent' | 'received' | 'registered' | 'refused' | 'failed';
@@ -107,8 +187,15 @@ export interface OutboundState {
   addressee: string;
   addresseeRegistration?: { number?: string; date?: string };
   refusal?: { code: number; text?: string };
-  /** Reports received from the addressee, in words, in order. */
+  /** Reports received from the addressee, in words, in order (the latest 200; the card keeps all). */
   reports: string[];
+  /** How many reports came in all. */
+  reportCount?: number;
+  /** The addressee's latest event, in words. */
+  lastEvent?: string;
+  /** The exchange takes reports until then (ISO instant): the StopDayCount we ordered. */
+  reportsUntil?: string;
+  run?: number;
 }
 
 /** Sent by the inbound workflow of a report, after the report is stored on the card. */

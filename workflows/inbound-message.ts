@@ -6,9 +6,11 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
+  continueAsNew,
   getExternalWorkflowHandle,
   isCancellation,
   log,
+  patched,
   setCurrentDetails,
   setHandler,
   sleep,
@@ -16,7 +18,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import {
+  cardEventSignal,
   inboundStateQuery,
+  reportDecision,
   manualDecisionSignal,
   manualRegisterUpdate,
   manualRejectUpdate,
@@ -26,9 +30,12 @@ import {
   type InboundStage,
   type InboundState,
   type ManualDecision,
+  type CardEventSignal,
+  type ReportKind,
+  type ReportPolicy,
   FailureCode,
 } from './definitions';
-import { followUpWait } from './options';
+import { continueAsNewAfter, eventsPerReport, followUpWait } from './options';
 import { step } from './steps';
 import { clip, plain } from './ui-text';
 import type { DuplicateCandidate, RegistrationOutcome } from '../edms/adapter';
@@ -36,10 +43,22 @@ import { SevStatus } from './search-attributes';
 
 
 export async function inboundMessageWorkflow(input: InboundMessageInput): Promise<InboundState> {
-  const state: InboundState = { stage: 'verifying', details: 'Проверка пакета', reportsSent: [] };
+  const state: InboundState = input.resume?.state ?? { stage: 'verifying', details: 'Проверка пакета', reportsSent: [] };
   let decision: ManualDecision | undefined;
+  // The correspondent's order and our refusals, known once the package is verified.
+  let policy: ReportPolicy | undefined = input.resume?.policy;
+  // EDMS events about the registered document, in the order they were signalled.
+  const events: CardEventSignal[] = [...(input.resume?.pendingEvents ?? [])];
 
   setHandler(inboundStateQuery, () => state);
+  setHandler(cardEventSignal, (event) => {
+    if (typeof event?.eventId !== 'string' || !CARD_EVENT_KINDS.includes(event.kind)) {
+      log.warn('card event signal ignored: expected {"eventId":…,"kind":"Forwarding"|…}', { signal: event });
+      return;
+    }
+    events.push(event);
+    (state.events ??= emptyCounts()).received += 1;
+  });
   setHandler(manualDecisionSignal, (d) => {
     if (state.stage !== 'manual' || decision) return;
     // Typed by hand in the Web UI's signal form: anything but a well-formed decision is ignored.
@@ -89,7 +108,8 @@ export async function inboundMessageWorkflow(input: InboundMessageInput): Promis
     return state;
   };
 
-  await handleMessage();
+  if (input.resume) await followEvents(input.resume.stopAt);
+  else await handleMessage();
   // A person's update returns the outcome it led to; let it answer before the workflow ends.
   await condition(allHandlersFinished);
   return state;
@@ -108,6 +128,7 @@ export async function inboundMessageWorkflow(input: InboundMessageInput): Promis
     state.kind = verified.kind;
     state.sender = verified.sender;
     state.document = verified.document;
+    policy = verified.policy;
 
     switch (verified.kind) {
       case 'MainDoc':
@@ -175,7 +196,79 @@ export async function inboundMessageWorkflow(input: InboundMessageInput): Promis
     upsertSearchAttributes([{ key: SevStatus, value: 'registered' }]);
     moveTo('reporting', `Зарегистрирован № ${outcome.regNumber} от ${outcome.regDate}; доклад корреспонденту`);
     await sendReport('Registration', { registration: state.registration });
+    // Histories recorded before reports on EDMS events ended here.
+    if (policy && patched('reports-on-edms-events')) {
+      const stopAt = new Date(workflowInfo().startTime.getTime() + policy.stopDayCount * DAY_MS).toISOString();
+      return followEvents(stopAt);
+    }
     return finish('registered', `Зарегистрирован № ${outcome.regNumber} от ${outcome.regDate}`);
+  }
+
+  /**
+   * The registered document's story: each EDMS event becomes a report if the correspondent ordered
+   * it and our rules allow it, until the subscription's StopDayCount has passed. Continues as new
+   * before the history grows long, carrying the state as plain JSON.
+   */
+  async function followEvents(stopAt: string): Promise<InboundState> {
+    state.reportsUntil = stopAt;
+    state.events ??= emptyCounts();
+    const registered = state.registration ? `Зарегистрирован № ${state.registration.number} от ${state.registration.date}` : 'Зарегистрирован';
+    const until = `доклады до ${stopAt.slice(0, 10)}`;
+    moveTo('following', `${registered}; ${until}`);
+    for (;;) {
+      if (events.length === 0) {
+        const remaining = Date.parse(stopAt) - Date.now();
+        if (remaining <= 0) break;
+        const timer = { summary: `Ожидание событий СЭД по документу; ${until}` };
+        if (!(await condition(() => events.length > 0, remaining, timer))) break;
+      }
+      await takeEvents();
+      moveTo('following', `${registered}; ${until}; последнее: ${state.events.last ?? '—'}`);
+      const info = workflowInfo();
+      if (info.continueAsNewSuggested || info.historyLength >= continueAsNewAfter) {
+        await condition(allHandlersFinished);
+        state.run = (state.run ?? 1) + 1;
+        return continueAsNew<typeof inboundMessageWorkflow>({
+          ...input,
+          resume: { state, policy: policy!, stopAt, pendingEvents: events.splice(0) },
+        });
+      }
+    }
+    // Events that came as the subscription ended are recorded as too late.
+    const late = events.splice(0).map((e) => e.eventId);
+    if (late.length > 0) await step('События после окончания срока докладов', 'settleCardEvents', { eventIds: late, outcome: 'subscriptionEnded' });
+    return finish('registered', `${registered}; срок докладов истёк (${stopAt.slice(0, 10)})`);
+  }
+
+  /** Reports pending events in the order they happened: one report per run of events of one kind. */
+  async function takeEvents(): Promise<void> {
+    const counts = (state.events ??= emptyCounts());
+    while (events.length > 0) {
+      const kind = events[0]!.kind;
+      // A resolution or an execution report goes alone, with the TaskList as it stood after it.
+      const batch = kind === 'Consideration' || kind === 'Report' ? 1 : eventsPerReport;
+      let n = 1;
+      while (n < events.length && n < batch && events[n]!.kind === kind) n++;
+      const eventIds = events.splice(0, n).map((e) => e.eventId);
+      const verdict = reportDecision(policy, kind);
+      if (verdict === 'send') {
+        const sent = await step(`Доклад корреспонденту: ${reportNames[kind]} (${eventIds.length})`, 'reportCardEvents', {
+          messageRowId: input.messageRowId,
+          workflowId: workflowInfo().workflowId,
+          eventIds,
+        });
+        counts.reported += sent.reported;
+        if (!sent.delivered) state.reportsUndelivered = [...(state.reportsUndelivered ?? []).slice(-49), `${kind}: ${sent.reason ?? ''}`];
+      } else {
+        const settled = await step(`${reportNames[kind]}: ${verdict === 'refused' ? 'доклад запрещён правилом' : 'корреспондент не заказывал'}`, 'settleCardEvents', {
+          eventIds,
+          outcome: verdict,
+        });
+        if (verdict === 'refused') counts.refused += settled;
+        else counts.notOrdered += settled;
+      }
+      counts.last = `${reportNames[kind]}: ${verdict === 'send' ? 'доклад отправлен' : verdict === 'refused' ? 'запрещён правилом' : 'не заказан'}`;
+    }
   }
 
   async function handleFollowUp(kind: 'AddToDoc' | 'Editing'): Promise<InboundState> {
@@ -245,6 +338,12 @@ export async function inboundMessageWorkflow(input: InboundMessageInput): Promis
     event: 'Reception' | 'Registration' | 'Failure',
     extra: { registration?: { cardId: string; number: string; date: string }; failure?: { code: number; text?: string } } = {},
   ): Promise<void> {
+    // A refusal (Failure) is always told; the rest only as ordered and allowed.
+    const verdict = event === 'Failure' ? 'send' : reportDecision(policy, event);
+    if (verdict !== 'send') {
+      state.reportsWithheld = [...(state.reportsWithheld ?? []), `${event}: ${verdict === 'refused' ? 'запрещён правилом' : 'не заказан'}`];
+      return;
+    }
     const prior = state.details;
     state.details = `${prior}; отправка доклада ${event}`;
     const sent = await step(`Доклад корреспонденту: ${reportNames[event]}`, 'sendReportToCorrespondent', {
@@ -266,4 +365,20 @@ function isValidDecision(d: unknown): d is ManualDecision {
   return action === 'register' || (action === 'reject' && typeof reason === 'string' && reason.trim() !== '');
 }
 
-const reportNames = { Reception: 'получен', Registration: 'зарегистрирован', Failure: 'отказ' } as const;
+const reportNames: Record<ReportKind | 'Failure', string> = {
+  Reception: 'получен',
+  Registration: 'зарегистрирован',
+  Failure: 'отказ',
+  Forwarding: 'передан на рассмотрение',
+  Consideration: 'резолюция',
+  Report: 'отчёт об исполнении',
+  Redirection: 'перенаправлен',
+  Answer: 'ответ',
+};
+
+const CARD_EVENT_KINDS: readonly string[] = ['Forwarding', 'Consideration', 'Report', 'Redirection', 'Answer'];
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+function emptyCounts(): NonNullable<InboundState['events']> {
+  return { received: 0, reported: 0, notOrdered: 0, refused: 0 };
+}

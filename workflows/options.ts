@@ -20,3 +20,9 @@ export const reportWaitLimit = '30 days';
 
 /** How long a follow-up (AddToDoc, Editing) waits for its main document before it is refused. */
 export const followUpWait = { attempts: 10, interval: '1 minute' } as const;
+
+/** A long-lived workflow continues as new once its history has this many events (Temporal's limit is 51,200). */
+export const continueAsNewAfter = 2_000;
+
+/** At most this many events of one kind go in one report. */
+export const eventsPerReport = 100;

@@ -1,7 +1,7 @@
 // One registered document sent to one external addressee: build the passport and the package,
 // send it once (a deterministic MessageID and Message-ID make a retry the same mail), then follow
 // the addressee's reports until it has registered or refused the document.
-import { allHandlersFinished, condition, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, patched, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import {
   outboundStateQuery,
   reportArrivedSignal,
@@ -11,19 +11,22 @@ import {
   type OutboundStatus,
   type ReportReceived,
 } from './definitions';
-import { reportWaitLimit } from './options';
+import { continueAsNewAfter, reportWaitLimit } from './options';
 import { step } from './steps';
 import { clip, plain } from './ui-text';
 import { SevStatus } from './search-attributes';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const MAX_REPORTS_IN_STATE = 200;
 
 /** Later statuses never go back to earlier ones, whatever order reports arrive in. */
 const statusRank: Record<OutboundStatus, number> = { preparing: 0, sent: 1, received: 2, registered: 3, refused: 3, failed: 3 };
 
 export async function outboundDocumentWorkflow(input: OutboundDocumentInput): Promise<OutboundState> {
-  const state: OutboundState = { status: 'preparing', details: 'Подготовка пакета', addressee: input.addresseeName, reports: [] };
-  const pending: ReportReceived[] = [];
+  const state: OutboundState = input.resume?.state ?? { status: 'preparing', details: 'Подготовка пакета', addressee: input.addresseeName, reports: [] };
+  const pending: ReportReceived[] = [...(input.resume?.pending ?? [])];
   // Report messages the intake handed over; the intake may hand one over twice after a crash.
-  const arrived: string[] = [];
+  const arrived: string[] = [...(input.resume?.arrived ?? [])];
   const handedOver = new Set<string>();
 
   setHandler(outboundStateQuery, () => state);
@@ -44,6 +47,8 @@ export async function outboundDocumentWorkflow(input: OutboundDocumentInput): Pr
     state.details = details;
     setCurrentDetails(clip(plain(details), 'details'));
   };
+
+  if (input.resume) return followReports(input.resume.reportsUntil);
 
   const prepared = await step(`Паспорт и пакет для адресата ${input.addresseeName}`, 'prepareOutgoingPackage', {
     cardId: input.cardId,
@@ -74,8 +79,36 @@ export async function outboundDocumentWorkflow(input: OutboundDocumentInput): Pr
   }
   // Reports handed over while the last one was applied are applied too: none is left unrecorded.
   await takeReports();
+  // Histories recorded before the exchange followed the addressee's later events ended here.
+  if (state.status === 'registered' && input.reportDays !== undefined && patched('reports-until-stop-day')) {
+    return followReports(new Date(workflowInfo().startTime.getTime() + input.reportDays * DAY_MS).toISOString());
+  }
   await condition(allHandlersFinished);
   return state;
+
+  /** After registration: the addressee's reports on its events (forwarded, resolutions, answers…) until our order ends. */
+  async function followReports(reportsUntil: string): Promise<OutboundState> {
+    state.reportsUntil = reportsUntil;
+    show(state.status, `${state.details}; доклады до ${reportsUntil.slice(0, 10)}`);
+    for (;;) {
+      if (!reportsWaiting()) {
+        const remaining = Date.parse(reportsUntil) - Date.now();
+        if (remaining <= 0) break;
+        if (!(await condition(reportsWaiting, remaining, { summary: `Ожидание докладов адресата до ${reportsUntil.slice(0, 10)}` }))) break;
+      }
+      await takeReports();
+      const info = workflowInfo();
+      if (info.continueAsNewSuggested || info.historyLength >= continueAsNewAfter) {
+        await condition(allHandlersFinished);
+        state.run = (state.run ?? 1) + 1;
+        // Reports handed over while it continues go with it.
+        return continueAsNew<typeof outboundDocumentWorkflow>({ ...input, resume: { state, reportsUntil, pending: pending.splice(0), arrived: arrived.splice(0) } });
+      }
+    }
+    show(state.status, `${state.details}; срок докладов истёк`);
+    await condition(allHandlersFinished);
+    return state;
+  }
 
   async function takeReports(): Promise<void> {
     while (reportsWaiting()) {
@@ -89,6 +122,10 @@ export async function outboundDocumentWorkflow(input: OutboundDocumentInput): Pr
 
   function applyReport(report: ReportReceived): void {
     state.reports.push(...report.summaries);
+    // The card keeps every report; the state keeps the latest ones, so it stays small.
+    if (state.reports.length > MAX_REPORTS_IN_STATE) state.reports.splice(0, state.reports.length - MAX_REPORTS_IN_STATE);
+    state.reportCount = (state.reportCount ?? 0) + report.summaries.length;
+    if (report.summaries.length > 0) state.lastEvent = report.summaries[report.summaries.length - 1];
     if (report.addresseeRegNumber) state.addresseeRegistration = { number: report.addresseeRegNumber, date: report.addresseeRegDate };
     if (report.failure) state.refusal = report.failure;
     const waiting =
@@ -98,7 +135,7 @@ export async function outboundDocumentWorkflow(input: OutboundDocumentInput): Pr
           ? `зарегистрирован адресатом № ${report.addresseeRegNumber ?? '—'} от ${report.addresseeRegDate ?? '—'}`
           : report.status === 'refused'
             ? `отказ адресата: ${report.failure?.text ?? report.failure?.code ?? ''}`
-            : report.summaries.join('; ');
+            : (state.lastEvent ?? report.summaries.join('; '));
     show(report.status, `${input.addresseeName}: ${waiting}`);
   }
 }

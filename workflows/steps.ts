@@ -11,7 +11,7 @@ const act = proxyActivities<SevActivities>(activityOptions.standard);
 const local = proxyLocalActivities<SevActivities>(activityOptions.local);
 
 /** Activities that talk to the outside (SMTP); every other step is local. */
-const REMOTE = new Set<keyof SevActivities>(['sendOutgoingMessage', 'sendReportToCorrespondent']);
+const REMOTE = new Set<keyof SevActivities>(['sendOutgoingMessage', 'sendReportToCorrespondent', 'reportCardEvents']);
 
 export function step<K extends keyof SevActivities>(
   summary: string,

@@ -7,6 +7,10 @@ import { applyFollowUp, findDuplicates, linkIncoming, registerIncoming, rejectIn
 import { ensureJournals } from './journals';
 import { createOutgoingCard, getOutgoingDocument, recordSend, type CreatedOutgoingCard, type OutgoingCardInput, type OutgoingOptions } from './outgoing';
 import { attachReport } from './reports';
+import { getCardEvents, settleCardEvents } from './events';
+import { cardTaskList } from './task-list';
+import { findSelfOrganization } from '../directory';
+import { EdmsError } from './errors';
 import { getCard, listCards, type CardListItem, type CardView } from './views';
 
 export { DEFAULT_JOURNALS } from './journals';
@@ -29,6 +33,13 @@ export type BuiltinEdms = EdmsAdapter & BuiltinEdmsExtras;
 
 export function createBuiltinEdms(db: PrismaClient, options: BuiltinEdmsOptions = {}): BuiltinEdms {
   return {
+    getCardEvents: (eventIds) => getCardEvents(db, eventIds),
+    settleCardEvents: (eventIds, outcome, reportMessageId) => settleCardEvents(db, eventIds, outcome, reportMessageId),
+    getTaskList: async (cardId) => {
+      const self = await findSelfOrganization(db);
+      if (!self) throw new EdmsError('invalidInput', 'the participant directory has no entry for this organization');
+      return cardTaskList(db, cardId, self);
+    },
     registerIncoming: (pkg, manual) => registerIncoming(db, options, pkg, manual),
     rejectIncoming: (messageRowId, reason, rejectedBy) => rejectIncoming(db, messageRowId, reason, rejectedBy),
     findDuplicates: (pkg) => findDuplicates(db, pkg),

@@ -1,14 +1,16 @@
 // Outgoing documents: registering one of ours for external addressees, reading it back to build
 // passports, and tracking each addressee's send status.
-import { createHash } from 'node:crypto';
 import { newGuid } from '../../codec/guid';
 import { Prisma, type CardAddressee, type Official, type Organization, type PrismaClient, type SendStatus } from '../../prisma/client';
 import { putBlob } from '../../registry/blobs';
 import type { AddresseeStatus, OutgoingAddressee, OutgoingDocument } from '../adapter';
-import { findParticipantBySevIndex } from '../directory';
+import { findParticipantBySevIndex, findSelfOrganization } from '../directory';
 import { fromDbDate, today } from './dates';
 import { EdmsError } from './errors';
 import { allocateNumber, DEFAULT_JOURNALS, findActiveJournal } from './journals';
+import { createTask, type TaskInput } from './events';
+import { uuidFromKey } from './keys';
+import { cardTaskList } from './task-list';
 import { inTransaction, lockAddressee } from './tx';
 
 export interface OutgoingOptions {
@@ -25,6 +27,8 @@ export interface OutgoingCardInput {
   files: { name: string; content: Buffer; mediaType?: string }[];
   /** The addressees' SEV indexes in the participant directory. */
   addresseeSevIndexes: string[];
+  /** Resolutions sent with the document; their executors may be in the addressees' organizations. */
+  tasks?: TaskInput[];
   /** The same key creates the card once; a repeated call returns it. */
   idempotencyKey?: string;
 }
@@ -77,6 +81,7 @@ export async function createOutgoingCard(db: PrismaClient, options: OutgoingOpti
         },
         select: { id: true },
       });
+      for (const task of input.tasks ?? []) await createTask(tx, card.id, task);
       return card.id;
     });
   } catch (e) {
@@ -88,16 +93,9 @@ export async function createOutgoingCard(db: PrismaClient, options: OutgoingOpti
   return createdCard(db, cardId);
 }
 
-/**
- * The card id an idempotency key stands for: a UUIDv8 (RFC 9562) from the key's SHA-256, so that
- * the card's primary key itself refuses a second card for the same key.
- */
+/** The card id an idempotency key stands for. */
 function cardIdForKey(key: string): string {
-  const bytes = createHash('sha256').update(`outgoing-card\n${key}`).digest().subarray(0, 16);
-  bytes[6] = (bytes[6]! & 0x0f) | 0x80;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return uuidFromKey(`outgoing-card\n${key}`);
 }
 
 async function externalAddressees(db: PrismaClient, sevIndexes: string[]): Promise<Organization[]> {
@@ -123,9 +121,13 @@ export async function getOutgoingDocument(db: PrismaClient, cardId: string): Pro
     include: {
       files: { where: { executionReportId: null }, include: { signatures: { orderBy: { createdAt: 'asc' } } }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] },
       addressees: { include: { organization: true, official: true }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] },
+      linksFrom: { include: { toCard: { select: { senderDocumentId: true, senderRegNumber: true, senderRegDate: true, documentUid: true } } }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] },
     },
   });
   if (!card) throw new EdmsError('unknownCard', `card ${cardId} does not exist`);
+  const self = await findSelfOrganization(db);
+  if (!self) throw new EdmsError('invalidInput', 'the participant directory has no entry for this organization');
+  const tasks = await cardTaskList(db, card.id, self);
   if (card.direction !== 'outgoing' || card.status !== 'registered' || !card.documentUid) {
     throw new EdmsError('wrongCardState', `card ${cardId} is not a registered outgoing document`);
   }
@@ -149,6 +151,15 @@ export async function getOutgoingDocument(db: PrismaClient, cardId: string): Pro
       signatures: file.signatures.map(({ sha256, size }) => ({ sha256, size })),
     })),
     addressees: card.addressees.flatMap((addressee) => (addressee.organization ? [outgoingAddressee(addressee, addressee.organization, addressee.official)] : [])),
+    ...(tasks.length > 0 && { tasks }),
+    // An answer names the document it answers by the id its sender gave it (Link@DocumentID).
+    ...(card.linksFrom.some((link) => link.toCard?.senderDocumentId) && {
+      links: card.linksFrom.flatMap((link) =>
+        link.toCard?.senderDocumentId
+          ? [{ type: link.type, documentId: link.toCard.senderDocumentId, documentUid: link.toCard.documentUid ?? undefined, number: link.toCard.senderRegNumber ?? undefined, date: fromDbDate(link.toCard.senderRegDate) }]
+          : [],
+      ),
+    }),
   };
 }
 

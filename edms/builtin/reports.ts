@@ -7,6 +7,7 @@ import type { AddresseeStatus, IncomingReport, ReportOnCard } from '../adapter';
 import { fromDbDate, readableDate, readableDateTime, toDbDate, toInstant } from './dates';
 import { EdmsError } from './errors';
 import { addresseeStatus, advanceSendStatus } from './outgoing';
+import { saveReportedExecution } from './tasks';
 import { inTransaction, lockAddressee } from './tx';
 
 /** Stores the report's events on the card (once per message and event) and moves the addressee on. */
@@ -27,6 +28,7 @@ export async function attachReport(db: PrismaClient, report: IncomingReport): Pr
         event: event.event,
         failureCode: event.event === 'Failure' ? event.code : null,
         eventAt: toInstant(eventTime(event) ?? report.message.header.time) ?? null,
+        reportedAt: toInstant(report.message.header.time) ?? null,
         summary: summarizeEvent(event, report.message),
         xml: report.xml,
         returnId: report.message.header.returnId,
@@ -34,6 +36,10 @@ export async function attachReport(db: PrismaClient, report: IncomingReport): Pr
       skipDuplicates: true,
     });
     const updated = await tx.cardAddressee.update({ where: { id: addressee.id }, data: addresseeAfter(addressee, events) });
+    // Our executors at the addressee report on our tasks: their reports go on the tasks too.
+    if (events.some((event) => event.event === 'Report') && report.message.tasks?.length) {
+      await saveReportedExecution(tx, report.cardId, addressee.organizationId, report.message.tasks, report.messageRowId);
+    }
     const stored = await tx.documentReport.findMany({ where: { messageId: report.messageRowId }, orderBy: { eventIndex: 'asc' }, select: { summary: true } });
     const failure = events.find((event) => event.event === 'Failure');
     return {
@@ -95,8 +101,10 @@ export function summarizeEvent(event: ReportEvent, report: ReportMessage): strin
       return `Передан на рассмотрение: ${who(event.to)}, ${at(event.date)}`;
     case 'Consideration': {
       const task = taskOf(report, event.taskId, event.initialTaskUid);
+      // A task named but absent from the addressee's current TaskList was deleted (docs/OPERATIONS.md).
+      if (!task && (event.taskId || event.initialTaskUid)) return `Резолюция снята адресатом (поручение ${event.taskId ?? event.initialTaskUid})`;
       const executors = (task?.executors ?? []).map((executor) => who(summarizeContact(executor.contact)));
-      return `Вынесена резолюция${task?.text ? `: «${task.text}»` : ''}${executors.length ? ` (исполнители: ${executors.join('; ')})` : ''}`;
+      return `Резолюция${task?.text ? `: «${task.text}»` : ''}${executors.length ? ` (исполнители: ${executors.join('; ')})` : ''}`;
     }
     case 'Report': {
       const reported = (taskOf(report, event.taskId)?.executors ?? []).filter((executor) => executor.text || executor.status);

@@ -84,3 +84,34 @@ async function saveExecutionReport(tx: Tx, cardId: string, executorId: string, e
     },
   });
 }
+
+/**
+ * Execution reports an addressee sent about our tasks (a report's TaskList): each is kept on our
+ * task, beside our own executors' reports. Tasks are matched by Task@UID, executors by UID or
+ * name; an executor we did not name ourselves is added as the addressee's.
+ */
+export async function saveReportedExecution(tx: Tx, cardId: string, reporterOrganizationId: string | null, tasks: Task[], messageRowId: string): Promise<number> {
+  let saved = 0;
+  for (const task of tasks) {
+    const ours = await tx.task.findUnique({ where: { cardId_uid: { cardId, uid: task.uid } }, select: { id: true } });
+    if (!ours) continue;
+    for (const executor of task.executors ?? []) {
+      if (!executor.text && !executor.status) continue;
+      const name = personName(executor.contact) ?? executor.contact.organization.shortName;
+      const known = await tx.taskExecutor.findFirst({
+        where: { taskId: ours.id, OR: [...(executor.uid ? [{ uid: executor.uid }] : []), { name }] },
+        select: { id: true },
+      });
+      const executorId =
+        known?.id ??
+        (await tx.taskExecutor.create({ data: { taskId: ours.id, uid: executor.uid ?? null, name, organizationId: reporterOrganizationId, isResponsible: executor.responsible } })).id;
+      const report = { text: executor.text ?? null, statusText: executor.status?.name ?? null };
+      const reportedAt = toInstant(executor.date);
+      const repeated = await tx.executionReport.findFirst({ where: { executorId, ...report, ...(reportedAt && { reportedAt }) }, select: { id: true } });
+      if (repeated) continue;
+      await tx.executionReport.create({ data: { executorId, ...report, reportedAt: reportedAt ?? new Date(), messageId: messageRowId } });
+      saved++;
+    }
+  }
+  return saved;
+}

@@ -1,6 +1,6 @@
 // Cards as people see them (the web console, the CLI): JSON-plain views, dates as text, absent
 // values as null.
-import type { CardLinkType, CardStatus, ControlState, Direction, PrismaClient, ReportEvent, SendStatus, TaskStatus } from '../../prisma/client';
+import type { CardEventOutcome, CardLinkType, CardStatus, ControlState, Direction, PrismaClient, ReportEvent, SendStatus, TaskStatus } from '../../prisma/client';
 import { fromDbDate } from './dates';
 import { EdmsError } from './errors';
 
@@ -33,6 +33,8 @@ export interface CardView {
   tasks: TaskView[];
   addressees: AddresseeView[];
   links: { type: CardLinkType; toCardId: string | null; targetDocumentUid: string | null; targetDocumentId: string | null; description: string | null }[];
+  /** What happened to the card after registration, and what the correspondent was told (latest 500). */
+  events: { id: string; kind: ReportEvent; summary: string; occurredAt: string; actor: string | null; outcome: CardEventOutcome | null; reportMessageId: string | null }[];
 }
 
 export interface TaskView {
@@ -65,7 +67,7 @@ export interface AddresseeView {
   statusChangedAt: string | null;
   addresseeRegNumber: string | null;
   addresseeRegDate: string | null;
-  /** The reports (доклады) received from the addressee, oldest first. */
+  /** The reports (доклады) received from the addressee, in the order the addressee wrote them. */
   reports: ReportView[];
 }
 
@@ -93,10 +95,11 @@ export async function getCard(db: PrismaClient, cardId: string): Promise<CardVie
       },
       addressees: {
         // A report's events share receivedAt; the message row's time-ordered id keeps reports apart.
-        include: { organization: true, reports: { orderBy: [{ eventAt: { sort: 'asc', nulls: 'last' } }, { receivedAt: 'asc' }, { messageId: 'asc' }, { eventIndex: 'asc' }] } },
+        include: { organization: true, reports: { orderBy: [{ reportedAt: { sort: 'asc', nulls: 'last' } }, { eventAt: { sort: 'asc', nulls: 'last' } }, { receivedAt: 'asc' }, { messageId: 'asc' }, { eventIndex: 'asc' }] } },
         orderBy: byCreation,
       },
       linksFrom: { orderBy: byCreation },
+      events: { orderBy: [{ occurredAt: 'desc' }, { id: 'desc' }], take: 500 },
     },
   });
   if (!card) throw new EdmsError('unknownCard', `card ${cardId} does not exist`);
@@ -178,6 +181,15 @@ export async function getCard(db: PrismaClient, cardId: string): Promise<CardVie
       targetDocumentUid,
       targetDocumentId,
       description,
+    })),
+    events: card.events.reverse().map((event) => ({
+      id: event.id,
+      kind: event.kind,
+      summary: event.summary,
+      occurredAt: event.occurredAt.toISOString(),
+      actor: event.actor,
+      outcome: event.outcome,
+      reportMessageId: event.reportMessageId,
     })),
   };
 }

@@ -7,7 +7,7 @@ import { dropDatabase } from '../../prisma/database';
 import { createPrismaClient, type PrismaClient } from '../../prisma/client';
 import { migrateDatabase } from '../../prisma/migrate';
 import { stackUp } from '../../stack';
-import { loadConfig, type ExchangeRules, type OrganizationConfig, type SevConfig } from '../../workers/config';
+import { exchangeRules, loadConfig, type OrganizationConfig, type SevConfig } from '../../workers/config';
 import { connectClient } from '../../workers/temporal';
 import { startWorkers, type RunningWorkers } from '../../workers/worker';
 import { emptyMailbox } from '../stack/mail-helpers';
@@ -33,7 +33,10 @@ const names = [
 ] as const;
 
 /** Test organizations `<prefix>-a`, `<prefix>-b`, …; their mailboxes are emptied and databases recreated. */
-export function testConfig(prefix: string, count = 2, rules: Partial<ExchangeRules> = {}): SevConfig {
+/** Rules for every organization, or one set per organization (a, b, c). */
+export type TestRules = Parameters<typeof exchangeRules>[0] | Parameters<typeof exchangeRules>[0][];
+
+export function testConfig(prefix: string, count = 2, rules: TestRules = {}): SevConfig {
   const base = loadConfig({});
   const pgBase = base.postgres.adminUrl.replace(/\/[^/]*$/, '');
   const run = randomBytes(3).toString('hex');
@@ -48,7 +51,7 @@ export function testConfig(prefix: string, count = 2, rules: Partial<ExchangeRul
       mailbox: { address: `sev-${id}@${base.mail.domain}`, user: `sev-${id}`, password: `${id}-secret` },
       databaseUrl: `${pgBase}/sev_${id.replace(/-/g, '_')}`,
       taskQueue: `sev-${id}-${run}`,
-      rules: { businessDuplicate: 'manual' as const, manualReminderMinutes: 240, ...rules },
+      rules: exchangeRules(Array.isArray(rules) ? (rules[i] ?? {}) : rules),
     };
   });
   return { ...base, organizations };
@@ -56,7 +59,7 @@ export function testConfig(prefix: string, count = 2, rules: Partial<ExchangeRul
 
 export async function startTestExchange(
   prefix: string,
-  options: { count?: number; rules?: Partial<ExchangeRules>; workers?: boolean } = {},
+  options: { count?: number; rules?: TestRules; workers?: boolean } = {},
 ): Promise<TestExchange> {
   const config = testConfig(prefix, options.count, options.rules);
   const defaults = loadConfig({});
