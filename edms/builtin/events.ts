@@ -14,7 +14,7 @@ import { EdmsError } from './errors';
 import { allocateNumber, DEFAULT_JOURNALS, findActiveJournal } from './journals';
 import { cardTaskList, taskIdOf } from './task-list';
 import { uuidFromKey } from './keys';
-import { inTransaction, type Tx } from './tx';
+import { inTransaction, lockCard, type Tx } from './tx';
 
 const executorInput = z.object({
   name: z.string().trim().min(1),
@@ -83,6 +83,7 @@ export async function applyCardAction(db: PrismaClient, cardId: string, input: C
     const event = await inTransaction(db, async (tx) => {
       const card = await tx.registrationCard.findUnique({ where: { id: cardId } });
       if (!card) throw new EdmsError('unknownCard', `карточки ${cardId} нет`);
+      await lockCard(tx, cardId);
       if (card.status !== 'registered') throw new EdmsError('wrongCardState', 'документ ещё не зарегистрирован (или отклонён): действия с ним недоступны');
       const made = await perform(tx, card, action, blob);
       // A resolution or a report travels with the TaskList as it stood right after it.

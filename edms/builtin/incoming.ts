@@ -26,7 +26,7 @@ import {
   registrationProblems,
 } from './passport';
 import { saveTasks } from './tasks';
-import { inTransaction, lockMessage, type Tx } from './tx';
+import { inTransaction, lockCard, lockMessage, type Tx } from './tx';
 
 export interface IncomingOptions {
   /** The journal incoming documents are registered in; DEFAULT_JOURNALS.incoming by default. */
@@ -268,6 +268,7 @@ export async function applyFollowUp(db: PrismaClient, pkg: IncomingPackage): Pro
     if (cardId) return appliedOutcome(await tx.registrationCard.findUniqueOrThrow({ where: { id: cardId } }));
     const card = await findMainCard(tx, pkg);
     if (!card) return { status: 'noMainDocument', reason: mainDocumentNotFound(pkg.message) };
+    await lockCard(tx, card.id);
     if (pkg.message.kind === 'Editing') {
       await tx.registrationCard.update({
         where: { id: card.id },

@@ -32,3 +32,12 @@ export async function lockMessage(tx: Tx, messageRowId: string): Promise<{ cardI
 export async function lockAddressee(tx: Tx, addresseeId: string): Promise<void> {
   await tx.$executeRaw`SELECT 1 FROM card_addressees WHERE id = ${addresseeId}::uuid FOR UPDATE`;
 }
+
+/**
+ * Locks a registration card until the transaction ends: follow-ups about one document (an
+ * AddToDoc and an Editing handled at the same moment) and actions on the card then add files,
+ * tasks and reports one after the other, each seeing what the previous one added.
+ */
+export async function lockCard(tx: Tx, cardId: string): Promise<void> {
+  await tx.$executeRaw`SELECT 1 FROM registration_cards WHERE id = ${cardId}::uuid FOR UPDATE`;
+}
