@@ -31,7 +31,8 @@ function benchOrganization(base: SevConfig, id: string, name: string, shortName:
     databaseUrl: `${pgBase}/sev_${id.replace(/-/g, '_')}`,
     taskQueue: `sev-${id}-${run}`,
     // A benchmark never sends the same document twice; refusing keeps a slip visible and unattended.
-    rules: exchangeRules({ businessDuplicate: 'refuse' }),
+    // Reports on receipt and registration only (StopDayCount 0): an exchange ends at registration, as measured.
+    rules: exchangeRules({ businessDuplicate: 'refuse', reportOrder: { stopDayCount: 0 } }),
   };
 }
 

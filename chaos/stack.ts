@@ -37,7 +37,8 @@ export function chaosConfig(runId: string): SevConfig {
       mailbox: { address: `sev-${id}@${base.mail.domain}`, user: `sev-${id}`, password: `${id}-secret` },
       databaseUrl: `${pgBase}/sev_chaos_${letter}`,
       taskQueue: `sev-${id}-${runId}`,
-      rules: exchangeRules(),
+      // Reports on receipt and registration only (StopDayCount 0): every exchange ends at registration, so the run can settle.
+      rules: exchangeRules({ reportOrder: { stopDayCount: 0 } }),
     };
   };
   return {

@@ -136,7 +136,8 @@ async function snapshot(workflowIds: string[]): Promise<string> {
 }
 
 before(async () => {
-  ex = await startTestExchange('crash', { workers: false });
+  // StopDayCount 0: each exchange ends at registration, so "idle" below means done.
+  ex = await startTestExchange('crash', { workers: false, rules: { reportOrder: { stopDayCount: 0 } } });
   [A, B] = ex.orgs as [TestOrganization, TestOrganization];
   dir = await mkdtemp(path.join(tmpdir(), 'sev-crash-'));
   logFile = path.join(dir, 'worker.log');
