@@ -238,6 +238,7 @@ export function createIncomingActivities(deps: ActivityDeps) {
         report: {
           status: onCard.status === 'pending' ? 'sent' : onCard.status,
           summaries: onCard.summaries,
+          reportedAt: message.header.time,
           addresseeRegNumber: onCard.addresseeRegNumber,
           addresseeRegDate: onCard.addresseeRegDate,
           failure: onCard.failure,

@@ -1,6 +1,8 @@
-// The demo story: organization A registers an outgoing letter with two files and sends it to B;
-// B's SEV receives, registers and answers it; A shows B's reports. Printed in Russian, with links
-// into the Temporal Web UI. `npm run demo` stops after the story; `npm start` keeps SEV running.
+// The demo story: organization A registers an outgoing letter with two files and a resolution for
+// one of B's officials and sends it to B; B's SEV receives and registers it with the task; B's
+// clerk forwards it to the head, the executor reports; A shows B's reports and the execution
+// report on its task. Printed in Russian, with links into the Temporal Web UI. `npm run demo`
+// stops after the story; `npm start` keeps SEV running.
 import { createBuiltinEdms } from '../edms/builtin';
 import { createPrismaClient } from '../prisma/client';
 import { migrateAll } from '../prisma/migrate';
@@ -8,6 +10,8 @@ import { stackUp } from '../stack';
 import { inboundWorkflowId, outboundStateQuery, type OutboundState } from '../workflows/definitions';
 import { temporalFor, type OrganizationConfig, type SevConfig } from './config';
 import { sendDocument } from './send';
+import { performCardAction } from './card-events';
+import type { Client } from '@temporalio/client';
 import { connectClient } from './temporal';
 import { startWorkers, type RunningWorkers } from './worker';
 
@@ -54,8 +58,9 @@ async function playStory(config: SevConfig, A: OrganizationConfig, B: Organizati
       { name: 'Приложение №1 — повестка.txt', content: Buffer.from('1. Открытие.\n2. Порядок обмена через СЭВ.\n3. Разное.\n') },
     ],
     addresseeSevIndexes: [B.sevIndex],
+    tasks: [{ text: 'Обеспечить участие представителя в совещании', executors: [{ name: EXECUTOR, organization: B.sevIndex, responsible: true }] }],
   });
-  say(`   Исходящий № ${sent.regNumber} от ${sent.regDate}, UID ${sent.documentUid}.`);
+  say(`   Исходящий № ${sent.regNumber} от ${sent.regDate}, UID ${sent.documentUid}; резолюция для исполнителя в «${B.shortName}»: ${EXECUTOR}.`);
   const workflowId = sent.workflowIds[0]!;
   say(`   Отправка в Temporal: ${workflowLink(config, A, workflowId)}`);
 
@@ -78,8 +83,9 @@ async function playStory(config: SevConfig, A: OrganizationConfig, B: Organizati
         say(`${step++}. «${B.shortName}» получил документ: доклад о получении пришёл в «${A.shortName}».`);
       }
       if (state.status === 'registered') {
-        say(`${step++}. «${B.shortName}» зарегистрировал документ под № ${state.addresseeRegistration?.number} от ${state.addresseeRegistration?.date}.`);
-        say(`${step++}. Доклады в карточке исходящего у «${A.shortName}»:`);
+        say(`${step++}. «${B.shortName}» зарегистрировал документ под № ${state.addresseeRegistration?.number} от ${state.addresseeRegistration?.date} вместе с резолюцией.`);
+        step = await playEventsAtB(config, client, B, A, sent.documentUid, sent.cardId, step, deadline);
+        say(`${step++}. Доклады в карточке исходящего у «${A.shortName}», по порядку:`);
         for (const line of await reportTimeline(A, sent.cardId)) say(`   • ${line}`);
         say();
         say(`Готово. Все обмены: ${temporalFor(config, A).uiUrl}/namespaces/${temporalFor(config, A).namespace}/workflows`);
@@ -92,6 +98,37 @@ async function playStory(config: SevConfig, A: OrganizationConfig, B: Organizati
     throw new DemoFailed(`за ${timeoutMs / 1000} с не дождались регистрации у адресата; последнее состояние: ${state?.details ?? 'нет'}`);
   } finally {
     await client.connection.close();
+  }
+}
+
+const EXECUTOR = 'Сидоров С.С.';
+
+/** At B: the clerk forwards the document, the executor reports; A gets both reports and the report on its task. */
+async function playEventsAtB(config: SevConfig, client: Client, B: OrganizationConfig, A: OrganizationConfig, documentUid: string, cardAtA: string, step: number, deadline: number): Promise<number> {
+  const dbB = createPrismaClient(B.databaseUrl);
+  const dbA = createPrismaClient(A.databaseUrl);
+  try {
+    const card = await dbB.registrationCard.findFirstOrThrow({ where: { direction: 'incoming', documentUid }, include: { tasks: true } });
+    const task = card.tasks[0];
+    if (!task) throw new DemoFailed('резолюция не дошла до адресата');
+    const forwarded = await performCardAction(config, B, client, dbB, card.id, { type: 'forward', to: 'Козлов К.К.', post: 'Глава администрации' }, 'Секретарь', `demo-forward-${card.id}`);
+    say(`${step++}. В «${B.shortName}» документ передан на рассмотрение: ${forwarded.event.summary.replace(/^Передан на рассмотрение: /, '')}.`);
+    say(`   Процесс документа у «${B.shortName}»: ${workflowLink(config, B, forwarded.workflowIds[0] ?? '')}`);
+    await performCardAction(config, B, client, dbB, card.id, { type: 'reportExecution', task: task.uid, executor: EXECUTOR, text: 'Участие подтверждено, представитель назначен', status: 'Исполнено' }, EXECUTOR, `demo-report-${card.id}`);
+    say(`${step++}. Исполнитель ${EXECUTOR} отчитался об исполнении резолюции.`);
+    while (Date.now() < deadline) {
+      const reports = await dbA.executionReport.findMany({ where: { executor: { task: { cardId: cardAtA } } }, include: { executor: true } });
+      const timeline = await dbA.documentReport.findMany({ where: { cardId: cardAtA, event: { in: ['Forwarding', 'Report'] } }, select: { event: true } });
+      if (reports.length > 0 && new Set(timeline.map((r) => r.event)).size === 2) {
+        for (const r of reports) say(`${step++}. В карточке «${A.shortName}» у резолюции — отчёт исполнителя ${r.executor.name} (${B.shortName}): ${r.statusText ?? ''} — ${r.text ?? ''}.`);
+        return step;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new DemoFailed('отчёт об исполнении не дошёл до отправителя');
+  } finally {
+    await dbA.$disconnect();
+    await dbB.$disconnect();
   }
 }
 

@@ -191,8 +191,9 @@ export interface OutboundState {
   reports: string[];
   /** How many reports came in all. */
   reportCount?: number;
-  /** The addressee's latest event, in words. */
+  /** The addressee's latest event, in words, and when the addressee reported it. */
   lastEvent?: string;
+  lastEventAt?: string;
   /** The exchange takes reports until then (ISO instant): the StopDayCount we ordered. */
   reportsUntil?: string;
   run?: number;
@@ -202,6 +203,8 @@ export interface OutboundState {
 export interface ReportReceived {
   status: OutboundStatus;
   summaries: string[];
+  /** Header@Time of the report: reports may arrive out of the order they were written in. */
+  reportedAt?: string;
   addresseeRegNumber?: string;
   addresseeRegDate?: string;
   failure?: { code: number; text?: string };

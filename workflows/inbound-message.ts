@@ -65,9 +65,9 @@ export async function inboundMessageWorkflow(input: InboundMessageInput): Promis
     if (isValidDecision(d)) decision = d;
     else log.warn('manual decision signal ignored: expected {"action":"register","by":…} or {"action":"reject","reason":…,"by":…}', { signal: d });
   });
-  // A decision has settled when the exchange ended, or when it waits for a person again (the
-  // registration the person asked for could not be made, e.g. a number already taken).
-  const decisionSettled = () => state.stage === 'done' || (state.stage === 'manual' && decision === undefined);
+  // A decision has settled when the document is registered (or the exchange ended), or when it
+  // waits for a person again (the registration asked for could not be made, e.g. a number taken).
+  const decisionSettled = () => state.stage === 'done' || state.stage === 'following' || (state.stage === 'manual' && decision === undefined);
   const validateManual = (_args: unknown) => {
     if (state.stage !== 'manual') throw new Error(`Документ не ожидает ручной регистрации (этап: ${state.stage})`);
     if (decision) throw new Error('Решение по ручной регистрации уже принято');
@@ -212,6 +212,7 @@ export async function inboundMessageWorkflow(input: InboundMessageInput): Promis
   async function followEvents(stopAt: string): Promise<InboundState> {
     state.reportsUntil = stopAt;
     state.events ??= emptyCounts();
+    state.outcome = 'registered';
     const registered = state.registration ? `Зарегистрирован № ${state.registration.number} от ${state.registration.date}` : 'Зарегистрирован';
     const until = `доклады до ${stopAt.slice(0, 10)}`;
     moveTo('following', `${registered}; ${until}`);

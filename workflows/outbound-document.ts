@@ -125,7 +125,11 @@ export async function outboundDocumentWorkflow(input: OutboundDocumentInput): Pr
     // The card keeps every report; the state keeps the latest ones, so it stays small.
     if (state.reports.length > MAX_REPORTS_IN_STATE) state.reports.splice(0, state.reports.length - MAX_REPORTS_IN_STATE);
     state.reportCount = (state.reportCount ?? 0) + report.summaries.length;
-    if (report.summaries.length > 0) state.lastEvent = report.summaries[report.summaries.length - 1];
+    const later = !state.lastEventAt || !report.reportedAt || Date.parse(report.reportedAt) >= Date.parse(state.lastEventAt);
+    if (report.summaries.length > 0 && later) {
+      state.lastEvent = report.summaries[report.summaries.length - 1];
+      if (report.reportedAt) state.lastEventAt = report.reportedAt;
+    }
     if (report.addresseeRegNumber) state.addresseeRegistration = { number: report.addresseeRegNumber, date: report.addresseeRegDate };
     if (report.failure) state.refusal = report.failure;
     const waiting =

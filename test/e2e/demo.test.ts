@@ -17,5 +17,8 @@ test('the demo tells the whole story and exits 0', async () => {
   assert.match(stdout, /зарегистрировал документ под № Вх-\d+/);
   assert.match(stdout, /Получен адресатом/);
   assert.match(stdout, /Зарегистрирован адресатом под № Вх-\d+/);
+  assert.match(stdout, /Передан на рассмотрение: Козлов К\.К\./);
+  assert.match(stdout, /у резолюции — отчёт исполнителя Сидоров С\.С\..*Исполнено — Участие подтверждено/);
+  assert.match(stdout, /Отчёт об исполнении: Сидоров С\.С\. — Исполнено/);
   assert.match(stdout, /http:\/\/127\.0\.0\.1:8233\/namespaces\/default\/workflows\/sev%2Forg-a%2Fout%2F/);
 });

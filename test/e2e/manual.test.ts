@@ -131,7 +131,8 @@ describe('business duplicate, rule "manual": completed through `sev manual`', ()
     assert.ok(cards.some((c) => c.regNumber === 'ВХ-РУЧ-1'));
     await sentAnswer(B, 'Reception', messageId);
     await sentAnswer(B, 'Report', messageId);
-    const done = await inboundState(ex, B, messageId, (s) => s.stage === 'done');
+    // Registered, the document's workflow goes on to report its events (StopDayCount).
+    const done = await inboundState(ex, B, messageId, (s) => s.stage === 'following');
     assert.equal(done.outcome, 'registered');
     assert.deepEqual(done.reportsSent, ['Reception', 'Registration']);
 

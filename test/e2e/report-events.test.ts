@@ -13,15 +13,19 @@ import { eventually, startTestExchange, type TestExchange, type TestOrganization
 let ex: TestExchange;
 let A: TestOrganization;
 let B: TestOrganization;
+let C: TestOrganization;
 
 before(async () => {
   ex = await startTestExchange('rev', {
     rules: [
       { reportOrder: { stopDayCount: 30, reports: ['Reception', 'Registration', 'Forwarding', 'Consideration', 'Report', 'Answer'] } },
       { refuseReports: ['Forwarding'] },
+      // C orders reports on receipt and registration only (StopDayCount 0).
+      { reportOrder: { stopDayCount: 0, reports: ['Reception', 'Registration', 'Forwarding'] } },
     ],
+    count: 3,
   });
-  [A, B] = ex.orgs as [TestOrganization, TestOrganization];
+  [A, B, C] = ex.orgs as [TestOrganization, TestOrganization, TestOrganization];
 });
 
 after(async () => {
@@ -141,4 +145,33 @@ test('bad actions get a clear error and record nothing', async () => {
   await assert.rejects(act(incoming.id, { type: 'addTask', text: '', executors: [] } as never), /неверное действие/);
   await assert.rejects(act('00000000-0000-7000-8000-000000000000', { type: 'forward', to: 'Кто-то' }), /нет/);
   assert.equal(await B.db.cardEvent.count(), before);
+});
+
+test('when the subscription has ended the workflow is complete, and a later event gets no report', async () => {
+  const card = await C.edms.createOutgoingCard({ annotation: 'Уведомление без докладов о ходе рассмотрения', files: [], addresseeSevIndexes: [B.org.sevIndex] });
+  const [outboundId] = await startOutboundExchanges(ex.client, C.org, { ...card, annotation: card.regNumber });
+  const incoming = await eventually('B registered C’s document', async () => {
+    const found = await B.db.registrationCard.findFirst({ where: { direction: 'incoming', documentUid: card.documentUid, status: 'registered' } });
+    return found ?? undefined;
+  });
+  const { workflowId } = await B.db.message.findFirstOrThrow({ where: { cardId: incoming.id, kind: 'MainDoc' }, select: { workflowId: true } });
+  const done = await eventually('B’s workflow completed at registration', async () => {
+    const d = await ex.client.workflow.getHandle(workflowId!).describe();
+    return d.status.name === 'COMPLETED' ? d : undefined;
+  });
+  const state = await ex.client.workflow.getHandle(done.workflowId).query(inboundStateQuery);
+  assert.equal(state.outcome, 'registered');
+  assert.match(state.details, /срок докладов истёк/);
+  // C's own exchange ends there too: it takes reports until its StopDayCount (0) has passed.
+  await eventually('C’s outbound workflow completed', async () => {
+    const d = await ex.client.workflow.getHandle(outboundId!).describe();
+    return d.status.name === 'COMPLETED' ? d : undefined;
+  });
+
+  const late = await act(incoming.id, { type: 'forward', to: 'Сидоров С. С.' });
+  assert.match(late.routed, /срок докладов/);
+  const [event] = await getCardEvents(B.db, [late.event.eventId]);
+  assert.equal(event!.outcome, 'subscriptionEnded');
+  await new Promise((r) => setTimeout(r, 3000));
+  assert.deepEqual((await C.edms.getCard(card.cardId)).addressees[0]!.reports.map((r) => r.event), ['Reception', 'Registration']);
 });

@@ -58,6 +58,28 @@ test('an outgoing card registered over HTTP is sent, and its card shows B’s nu
   const listed = await call('GET', `/orgs/${B.org.id}/cards?direction=incoming`);
   assert.equal(listed.status, 200);
   assert.ok((listed.body as unknown as { id: string }[]).some((c) => c.id === atB.id));
+
+  // B's clerk forwards it over HTTP: recorded once per key, reported to A.
+  const action = { type: 'forward', to: 'Сидоров С. С.', post: 'Начальник отдела', by: 'Секретарь', idempotencyKey: 'fwd-1' };
+  const forwarded = await call('POST', `/orgs/${B.org.id}/cards/${atB.id}/actions`, action);
+  assert.equal(forwarded.status, 201, JSON.stringify(forwarded.body));
+  assert.match(String(forwarded.body.routed), /передано процессу документа/);
+  const again = await call('POST', `/orgs/${B.org.id}/cards/${atB.id}/actions`, action);
+  assert.equal(again.status, 200);
+  assert.equal((again.body.event as { eventId: string }).eventId, (forwarded.body.event as { eventId: string }).eventId);
+  await eventually('A shows the Forwarding report', async () => {
+    const got = await call('GET', `/orgs/${A.org.id}/cards/${cardId}`);
+    const reports = (got.body.addressees as { reports: { event: string; summary: string }[] }[])[0]!.reports;
+    return reports.find((r) => r.event === 'Forwarding');
+  });
+  const bad = await call('POST', `/orgs/${B.org.id}/cards/${atB.id}/actions`, { type: 'fly', by: 'Секретарь' });
+  assert.equal(bad.status, 400);
+  assert.match(String(bad.body.error), /type/);
+  const noTask = await call('POST', `/orgs/${B.org.id}/cards/${atB.id}/actions`, { type: 'deleteTask', task: 'нет', by: 'Секретарь' });
+  assert.equal(noTask.status, 422);
+  assert.match(String(noTask.body.error), /нет действующего поручения/);
+  const noCard = await call('POST', `/orgs/${B.org.id}/cards/00000000-0000-7000-8000-000000000000/actions`, { type: 'forward', to: 'Кто-то', by: 'Секретарь' });
+  assert.equal(noCard.status, 404);
   const waiting = await call('GET', `/orgs/${B.org.id}/manual`);
   assert.deepEqual(waiting.body, []);
 });

@@ -27,7 +27,9 @@ async function replay(bundle: Awaited<ReturnType<typeof workflowBundle>>, histor
 }
 
 test('every recorded history replays on the current workflow code', async () => {
-  assert.ok(histories.length >= 4, 'histories of the outbound, inbound, manual and late-report paths are recorded');
+  assert.ok(histories.length >= 9, 'histories of every path are recorded: outbound, inbound, manual, late report, EDMS events, subscription ended, continued as new, follow-up');
+  const types = new Set(histories.map(({ history }) => workflowType(history)));
+  assert.deepEqual([...types].sort(), ['inboundMessageWorkflow', 'outboundDocumentWorkflow', 'outboundFollowUpWorkflow'], 'every workflow type has a recorded history');
   const bundle = await workflowBundle();
   for (const { name, history } of histories) {
     assert.equal(await replay(bundle, history), undefined, name);
@@ -40,5 +42,10 @@ test('a workflow changed without patched() fails the replay', async () => {
   assert.ok(outbound);
   assert.match((await replay(drifted, outbound.history)) ?? 'replayed cleanly', /^DeterminismViolationError/);
 });
+
+function workflowType(history: unknown): string | undefined {
+  const first = (history as { events?: { workflowExecutionStartedEventAttributes?: { workflowType?: { name?: string } } }[] }).events?.[0];
+  return first?.workflowExecutionStartedEventAttributes?.workflowType?.name;
+}
 
 const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
