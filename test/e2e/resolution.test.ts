@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { performCardAction } from '../../workers/card-events';
-import { sendDocument } from '../../workers/send';
+import { cardText, sendDocument } from '../../workers/send';
 import { outboundStateQuery } from '../../workflows/definitions';
 import { eventually, startTestExchange, type TestExchange, type TestOrganization } from '../support/exchange';
 
@@ -83,6 +83,12 @@ test('a resolution with executors at B: their report comes back to A and shows o
     ],
   );
   const reportsAtA = (await A.edms.getCard(sent.cardId)).addressees[0]!.reports;
+  // `sev card show` prints it for a person: the task with both reports, and the timeline.
+  const text = cardText(await A.edms.getCard(sent.cardId));
+  assert.match(text, /Резолюции:\n {2}• «Подготовить сводный отчёт за квартал», срок 2026-12-25/);
+  assert.match(text, new RegExp(`исполнитель: Петров П\\. П\\. \\(${B.org.sevIndex}\\), ответственный\\n.*отчёт: Исполнено — Отчёт подготовлен`));
+  assert.match(text, /исполнитель: Иванова И\. И\.\n.*отчёт: Данные министерства переданы/);
+  assert.match(text, /Зарегистрирован адресатом под № Вх-\d+/);
   assert.ok(reportsAtA.some((r) => r.event === 'Report' && /Петров П\. П\. — Исполнено — Отчёт подготовлен/.test(r.summary)), 'the report is on the card’s timeline too');
 
   // B's card shows A's executor's report, from the AddToDoc, beside its own.

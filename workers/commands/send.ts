@@ -76,12 +76,13 @@ export function registerSendCommands(program: Command, ctx: CliContext): void {
     .command('show')
     .description('показать карточку: реквизиты, файлы, адресаты и их доклады')
     .requiredOption('--org <id>', 'организация')
+    .option('--json', 'вся карточка в JSON')
     .argument('<cardId>', 'идентификатор карточки')
-    .action(async (cardId: string, opts: { org: string }) => {
+    .action(async (cardId: string, opts: { org: string; json?: boolean }) => {
       const config = ctx.config();
       const org = findOrganization(config, opts.org);
       const { showCard } = await import('../send');
-      console.log(await showCard(org, cardId));
+      console.log(await showCard(org, cardId, opts.json));
     });
 }
 
