@@ -42,7 +42,7 @@ async function loadPackage(deps: ActivityDeps, messageRowId: string): Promise<Lo
   if (!row?.rawSha256) throw ApplicationFailure.nonRetryable(`message ${messageRowId} has no stored raw mail`, 'NotFound');
   const cached = cachedPackage(row.rawSha256);
   if (cached) return { row, pkg: cached };
-  const pkg = await readPackage(await getBlob(deps.db, row.rawSha256));
+  const pkg = await readPackage(await getBlob(deps.db, row.rawSha256), deps.organization.rules.limits);
   // The intake stored this mail only after reading it as a package; the same bytes read the same way.
   if (!pkg.ok) throw ApplicationFailure.nonRetryable(`stored mail ${row.rawSha256} is no longer a package: ${pkg.reason}`, 'InvalidPackage');
   cachePackage(row.rawSha256, row.rawSize ?? 0, pkg);

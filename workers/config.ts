@@ -58,6 +58,22 @@ const rulesSchema = z.object({
   refuseReports: z.array(z.enum(REPORT_KINDS)).default([]),
   /** Reports refused to particular correspondents, by their SEV index, on top of refuseReports. */
   refuseReportsTo: z.record(z.string().min(1), z.array(z.enum(REPORT_KINDS))).default({}),
+  /**
+   * Participants (SEV indexes; "*" for all) whose packages are accepted without a signature that
+   * verifies against their certificate. Empty by default: every package must be signed.
+   */
+  acceptUnsigned: z.array(z.string().min(1)).default([]),
+  /** Limits on a received mail, checked before anything else is done with it. */
+  limits: z
+    .object({
+      /** The whole raw mail, in bytes. */
+      maxMessageBytes: z.number().int().positive().default(256 * 1024 * 1024),
+      /** One decoded attachment, in bytes. */
+      maxAttachmentBytes: z.number().int().positive().default(100 * 1024 * 1024),
+      /** Attachments in one mail, the passport included. */
+      maxAttachments: z.number().int().positive().default(500),
+    })
+    .prefault({}),
 });
 
 const organizationSchema = z.object({

@@ -29,7 +29,7 @@ export function createIntakeHandler(deps: IntakeDeps): (raw: Buffer) => Promise<
 
   return async function handleMail(raw: Buffer): Promise<IntakeVerdict> {
     const blob = await putBlob(db, raw);
-    const pkg = await readPackage(raw);
+    const pkg = await readPackage(raw, org.rules.limits);
     if (!pkg.ok) {
       await recordQuarantinedMail(db, { rawSha256: blob.sha256, rawSize: blob.size, mailMessageId: pkg.mailMessageId, reason: pkg.reason });
       log.warn('mail quarantined', { reason: pkg.reason, code: pkg.code, mailMessageId: pkg.mailMessageId });
