@@ -1,0 +1,173 @@
+// CMS (PKCS #7) as the exchange uses it: a detached SignedData over a passport or a file (a .sig
+// resource), and an EnvelopedData that encrypts a whole package for its recipient (S/MIME). Built
+// on pkijs over Node's WebCrypto; no cryptography of our own. A signature is trusted when it
+// verifies and its signer certificate is one the participant directory holds for the sender.
+import { createHash, webcrypto } from 'node:crypto';
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+
+const engine = new pkijs.CryptoEngine({ name: 'node', crypto: webcrypto as never });
+pkijs.setEngine('node', engine);
+
+const ID_DATA = '1.2.840.113549.1.7.1';
+const ID_SIGNED_DATA = '1.2.840.113549.1.7.2';
+const ID_ENVELOPED_DATA = '1.2.840.113549.1.7.3';
+const ID_CONTENT_TYPE = '1.2.840.113549.1.9.3';
+const ID_MESSAGE_DIGEST = '1.2.840.113549.1.9.4';
+const ID_SIGNING_TIME = '1.2.840.113549.1.9.5';
+
+export class CmsError extends Error {
+  override name = 'CmsError';
+}
+
+/** A certificate in PEM or DER. */
+export type CertificateInput = string | Uint8Array;
+
+export function certificateDer(input: CertificateInput): Buffer {
+  if (typeof input !== 'string') return Buffer.from(input);
+  const body = input.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
+  if (!body) throw new CmsError('empty certificate');
+  return Buffer.from(body, 'base64');
+}
+
+/** SHA-256 of the DER certificate, lower-case hex: how the directory names a certificate. */
+export function certificateFingerprint(input: CertificateInput): string {
+  return createHash('sha256').update(certificateDer(input)).digest('hex');
+}
+
+function parseCertificate(input: CertificateInput): pkijs.Certificate {
+  try {
+    return pkijs.Certificate.fromBER(toArrayBuffer(certificateDer(input)));
+  } catch (e) {
+    throw new CmsError(`not a certificate: ${(e as Error).message}`);
+  }
+}
+
+function toArrayBuffer(data: Uint8Array): ArrayBuffer {
+  return data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
+}
+
+function pkcs8Der(keyPem: string): Buffer {
+  return Buffer.from(keyPem.replace(/-----(BEGIN|END) PRIVATE KEY-----/g, '').replace(/\s+/g, ''), 'base64');
+}
+
+/** A detached CMS SignedData (DER) of `data` with the key and its certificate (included in the signature). */
+export async function signDetached(data: Uint8Array, keyPem: string, certPem: string): Promise<Buffer> {
+  const certificate = parseCertificate(certPem);
+  const key = await webcrypto.subtle.importKey('pkcs8', pkcs8Der(keyPem), { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign']);
+  const digest = createHash('sha256').update(data).digest();
+  const signedAttrs = new pkijs.SignedAndUnsignedAttributes({
+    type: 0,
+    attributes: [
+      new pkijs.Attribute({ type: ID_CONTENT_TYPE, values: [new asn1js.ObjectIdentifier({ value: ID_DATA })] }),
+      new pkijs.Attribute({ type: ID_SIGNING_TIME, values: [new asn1js.UTCTime({ valueDate: new Date() })] }),
+      new pkijs.Attribute({ type: ID_MESSAGE_DIGEST, values: [new asn1js.OctetString({ valueHex: toArrayBuffer(digest) })] }),
+    ],
+  });
+  const signedData = new pkijs.SignedData({
+    version: 1,
+    encapContentInfo: new pkijs.EncapsulatedContentInfo({ eContentType: ID_DATA }),
+    signerInfos: [
+      new pkijs.SignerInfo({
+        version: 1,
+        sid: new pkijs.IssuerAndSerialNumber({ issuer: certificate.issuer, serialNumber: certificate.serialNumber }),
+        signedAttrs,
+      }),
+    ],
+    certificates: [certificate],
+  });
+  await signedData.sign(key, 0, 'SHA-256', toArrayBuffer(Buffer.from(data)));
+  const content = new pkijs.ContentInfo({ contentType: ID_SIGNED_DATA, content: signedData.toSchema(true) });
+  return Buffer.from(content.toSchema().toBER(false));
+}
+
+export type VerifyResult =
+  | { ok: true; signerFingerprint: string; signingTime?: Date }
+  | { ok: false; reason: string };
+
+/**
+ * Checks a detached signature of `data`: it must parse, verify, and be made with one of the
+ * trusted certificates (those the directory holds for the sender, each valid at signing time).
+ * Never throws on bad input: the reason says what is wrong, in Russian.
+ */
+export async function verifyDetached(data: Uint8Array, signature: Uint8Array, trusted: CertificateInput[]): Promise<VerifyResult> {
+  let signedData: pkijs.SignedData;
+  try {
+    const info = pkijs.ContentInfo.fromBER(toArrayBuffer(Buffer.from(signature)));
+    if (info.contentType !== ID_SIGNED_DATA) return { ok: false, reason: 'файл подписи не является подписью CMS' };
+    signedData = new pkijs.SignedData({ schema: info.content });
+  } catch (e) {
+    return { ok: false, reason: `файл подписи не разбирается: ${(e as Error).message}` };
+  }
+  if (signedData.signerInfos.length !== 1) return { ok: false, reason: `в подписи ${signedData.signerInfos.length} подписантов, ожидался один` };
+  const trustedCerts = trusted.map(parseCertificate);
+  // The signer may be named without its certificate inside: the directory's certificates are offered too.
+  signedData.certificates = [...(signedData.certificates ?? []), ...trustedCerts];
+  let result: pkijs.SignedDataVerifyResult;
+  try {
+    result = await signedData.verify({ signer: 0, data: toArrayBuffer(Buffer.from(data)), extendedMode: true, checkChain: false });
+  } catch (e) {
+    const failed = e as { message?: string; signatureVerified?: boolean | null };
+    return { ok: false, reason: `подпись не верна${failed.message ? `: ${failed.message}` : ''}` };
+  }
+  if (!result.signatureVerified || !result.signerCertificate) return { ok: false, reason: 'подпись не верна' };
+  const signerFingerprint = createHash('sha256').update(Buffer.from(result.signerCertificate.toSchema().toBER(false))).digest('hex');
+  const trustedFingerprints = new Set(trusted.map(certificateFingerprint));
+  if (!trustedFingerprints.has(signerFingerprint)) return { ok: false, reason: 'подпись сделана сертификатом, которого нет в справочнике для этого участника' };
+  const signingTime = signingTimeOf(signedData);
+  const signer = result.signerCertificate;
+  const at = signingTime ?? new Date();
+  if (at < signer.notBefore.value || at > signer.notAfter.value) return { ok: false, reason: 'сертификат подписанта не действовал в момент подписи' };
+  return { ok: true, signerFingerprint, ...(signingTime && { signingTime }) };
+}
+
+function signingTimeOf(signedData: pkijs.SignedData): Date | undefined {
+  const attribute = signedData.signerInfos[0]?.signedAttrs?.attributes.find((a) => a.type === ID_SIGNING_TIME);
+  const value = attribute?.values[0] as { toDate?: () => Date } | undefined;
+  return value?.toDate?.();
+}
+
+/** Encrypts `data` for the recipient's certificate: CMS EnvelopedData (DER), AES-256-CBC, RSA-OAEP key transport. */
+export async function encryptFor(data: Uint8Array, recipientCert: CertificateInput): Promise<Buffer> {
+  const enveloped = new pkijs.EnvelopedData();
+  enveloped.addRecipientByCertificate(parseCertificate(recipientCert), { oaepHashAlgorithm: 'SHA-256' });
+  await enveloped.encrypt({ name: 'AES-CBC', length: 256 } as never, toArrayBuffer(Buffer.from(data)));
+  const content = new pkijs.ContentInfo({ contentType: ID_ENVELOPED_DATA, content: enveloped.toSchema() });
+  return Buffer.from(content.toSchema().toBER(false));
+}
+
+/** True when the DER is a CMS EnvelopedData. */
+export function isEnvelopedData(der: Uint8Array): boolean {
+  try {
+    return pkijs.ContentInfo.fromBER(toArrayBuffer(Buffer.from(der))).contentType === ID_ENVELOPED_DATA;
+  } catch {
+    return false;
+  }
+}
+
+/** Decrypts an EnvelopedData addressed to one of our certificates (tried in turn: keys are rotated). */
+export async function decryptEnveloped(der: Uint8Array, keys: { keyPem: string; certPem: string }[]): Promise<Buffer> {
+  let enveloped: pkijs.EnvelopedData;
+  try {
+    const info = pkijs.ContentInfo.fromBER(toArrayBuffer(Buffer.from(der)));
+    if (info.contentType !== ID_ENVELOPED_DATA) throw new CmsError('не зашифрованное сообщение CMS');
+    enveloped = new pkijs.EnvelopedData({ schema: info.content });
+  } catch (e) {
+    throw new CmsError(`зашифрованное сообщение не разбирается: ${(e as Error).message}`);
+  }
+  for (const { keyPem, certPem } of keys) {
+    const certificate = parseCertificate(certPem);
+    const index = enveloped.recipientInfos.findIndex((r) => {
+      const value = r.value as { rid?: { serialNumber?: asn1js.Integer } };
+      return value.rid?.serialNumber?.isEqual(certificate.serialNumber) ?? false;
+    });
+    if (index < 0) continue;
+    try {
+      const plain = await enveloped.decrypt(index, { recipientCertificate: certificate, recipientPrivateKey: toArrayBuffer(pkcs8Der(keyPem)) });
+      return Buffer.from(plain);
+    } catch (e) {
+      throw new CmsError(`не удалось расшифровать: ${(e as Error).message}`);
+    }
+  }
+  throw new CmsError('сообщение зашифровано не для нашего сертификата');
+}

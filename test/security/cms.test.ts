@@ -1,0 +1,80 @@
+// Signatures and encryption of packages: a detached CMS signature verifies against the signer's
+// certificate and fails for changed data, another certificate or garbage; an encrypted package
+// opens with the recipient's key only. Keys live in a store only their owner can read.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { decryptEnveloped, encryptFor, isEnvelopedData, signDetached, verifyDetached } from '../../security/cms';
+import { daysLeft, generateKeyPair, KeyStore } from '../../security/keys';
+
+const run = promisify(execFile);
+const a = await generateKeyPair({ organization: 'Министерство «А»', sevIndex: 'ORG-A' });
+const b = await generateKeyPair({ organization: 'Администрация Б', sevIndex: 'ORG-B' });
+const data = Buffer.from('<DocInfo>Паспорт</DocInfo>');
+
+test('a detached signature verifies with the signer’s certificate and fails otherwise', async () => {
+  const signature = await signDetached(data, a.keyPem, a.certPem);
+  const ok = await verifyDetached(data, signature, [a.certPem]);
+  assert.equal(ok.ok, true);
+  assert.equal(ok.ok && ok.signerFingerprint, a.fingerprint);
+
+  const changed = await verifyDetached(Buffer.from('<DocInfo>Подмена</DocInfo>'), signature, [a.certPem]);
+  assert.deepEqual(changed.ok, false);
+  const stranger = await verifyDetached(data, signature, [b.certPem]);
+  assert.equal(stranger.ok, false);
+  assert.match(!stranger.ok ? stranger.reason : '', /нет в справочнике/);
+  const garbage = await verifyDetached(data, Buffer.from('not a signature'), [a.certPem]);
+  assert.equal(garbage.ok, false);
+  assert.match(!garbage.ok ? garbage.reason : '', /не разбирается/);
+});
+
+test('OpenSSL reads our signature, and we read OpenSSL’s', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'sev-cms-'));
+  try {
+    await writeFile(path.join(dir, 'data'), data);
+    await writeFile(path.join(dir, 'a.sig'), await signDetached(data, a.keyPem, a.certPem));
+    await writeFile(path.join(dir, 'a.pem'), a.certPem);
+    await writeFile(path.join(dir, 'a.key'), a.keyPem);
+    const { stderr } = await run('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', path.join(dir, 'a.sig'), '-content', path.join(dir, 'data'), '-CAfile', path.join(dir, 'a.pem'), '-out', '/dev/null']);
+    assert.match(stderr, /Verification successful/);
+    await run('openssl', ['cms', '-sign', '-binary', '-outform', 'DER', '-in', path.join(dir, 'data'), '-signer', path.join(dir, 'a.pem'), '-inkey', path.join(dir, 'a.key'), '-out', path.join(dir, 'o.sig')]);
+    const { readFile } = await import('node:fs/promises');
+    const theirs = await verifyDetached(data, await readFile(path.join(dir, 'o.sig')), [a.certPem]);
+    assert.equal(theirs.ok, true, !theirs.ok ? theirs.reason : '');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a package encrypted for B opens with B’s key and not with A’s', async () => {
+  const sealed = await encryptFor(data, b.certPem);
+  assert.equal(isEnvelopedData(sealed), true);
+  assert.equal(isEnvelopedData(data), false);
+  assert.ok(!sealed.includes(data), 'no plaintext inside');
+  assert.deepEqual(await decryptEnveloped(sealed, [a, b]), data);
+  await assert.rejects(decryptEnveloped(sealed, [a]), /не для нашего сертификата/);
+  await assert.rejects(decryptEnveloped(Buffer.from('garbage'), [b]), /не разбирается/);
+});
+
+test('the key store keeps keys readable by their owner only, and the newest current', async () => {
+  const dir = path.join(await mkdtemp(path.join(tmpdir(), 'sev-keys-')), 'org-a');
+  try {
+    const store = new KeyStore(dir);
+    assert.equal(await store.current(), undefined);
+    await store.add(a);
+    const rotated = await store.add(await generateKeyPair({ organization: 'Министерство «А»', sevIndex: 'ORG-A' }, 30));
+    assert.equal((await store.current())?.fingerprint, rotated.fingerprint);
+    const all = await store.all();
+    assert.deepEqual(all.map((k) => k.current), [true, false]);
+    assert.ok(daysLeft(rotated) <= 30 && daysLeft(rotated) >= 29);
+    assert.equal((await stat(dir)).mode & 0o777, 0o700);
+    for (const f of (await readdir(dir)).filter((n) => n.endsWith('.key.pem'))) assert.equal((await stat(path.join(dir, f))).mode & 0o777, 0o600);
+    await assert.rejects(store.add({ keyPem: a.keyPem, certPem: b.certPem }), /не соответствует/);
+  } finally {
+    await rm(path.dirname(dir), { recursive: true, force: true });
+  }
+});
