@@ -13,6 +13,8 @@ import { setMessageStatus } from '../registry/messages';
 import type { ReportReceived } from '../workflows/definitions';
 import { FailureCode, type ReportPolicy } from '../workflows/definitions';
 import { reportPolicy } from './passports';
+import { authenticatePackage } from './authenticate';
+import { ruleCovers } from '../workers/config';
 import type { ActivityDeps } from './deps';
 import { logEvent } from './events';
 import { cachedPackage, cachePackage } from './package-cache';
@@ -93,6 +95,13 @@ export function createIncomingActivities(deps: ActivityDeps) {
       if (!byUid || byUid.isSelf) return quarantine(`неизвестный отправитель: ${claimed.shortName} (${claimed.uid ?? 'без UID'})`);
       if (!byMailbox || byMailbox.id !== byUid.id) {
         return quarantine(`адрес отправителя ${pkg.from ?? '—'} не принадлежит участнику ${byUid.shortName}`);
+      }
+      // And signed by it: a missing signature only where our rules accept that from this participant.
+      const authenticated = await authenticatePackage(db, pkg, byUid);
+      if (!authenticated.ok) {
+        const relaxed = authenticated.code === 'missing' && ruleCovers(deps.organization.rules.acceptUnsigned, byUid.sevIndex);
+        if (!relaxed) return quarantine(authenticated.reason);
+        log.info('unsigned package accepted by rule', { messageRowId, sender: byUid.sevIndex });
       }
 
       const doc = message.kind === 'Report' ? message.notification.initialDoc : 'documents' in message ? message.documents?.[0] : undefined;

@@ -8,7 +8,12 @@ import { composePackage } from '../exchange/package';
 import { getBlob, putBlob } from '../registry/blobs';
 import { deterministicGuid, mailMessageIdFor, recordOutgoingMessage, setMessageStatus } from '../registry/messages';
 import type { MessageKind } from '../prisma/client';
-import type { Task } from '../codec/types';
+import type { DocInfoMessage, ReportMessage, Task } from '../codec/types';
+import type { OutgoingDocument } from '../edms/adapter';
+import { signDetached } from '../security/cms';
+import { keyStoreFor, participantCertificates } from '../security/organization-keys';
+import { sealPackage } from '../security/smime';
+import { ruleCovers } from '../workers/config';
 import type { ActivityDeps } from './deps';
 import { logEvent } from './events';
 import { incomingPackage } from './incoming';
@@ -24,7 +29,7 @@ const subjects: Record<string, string> = {
 };
 
 export function createOutgoingActivities(deps: ActivityDeps) {
-  const { db, edms, organization: org } = deps;
+  const { db, edms, organization: org, config } = deps;
 
   /** Sends a stored package unless it has gone already; a permanent SMTP refusal is an outcome, not a retry. */
   async function sendStored(messageRowId: string): Promise<{ ok: true } | { ok: false; reason: string }> {
@@ -46,27 +51,43 @@ export function createOutgoingActivities(deps: ActivityDeps) {
     return { ok: true };
   }
 
+  /**
+   * Builds, signs and stores one package: the passport lists its own detached signature
+   * (`<passport>.sig`) among its resources; for an addressee our rules name, the whole package is
+   * then encrypted for its certificate (S/MIME). Stored once; sending sends these bytes.
+   */
   async function storePackage(input: {
     messageId: string;
     kind: MessageKind;
     subject: string;
     to: string;
-    xml: string;
+    message: DocInfoMessage | ReportMessage;
     xmlName: string;
     files: { name: string; sha256: string }[];
     record: { peerOrganizationId: string; peerSevIndex: string; returnId?: string; cardId?: string; workflowId: string; documentUid?: string };
   }) {
+    const key = await currentKey();
     const mailMessageId = mailMessageIdFor(input.messageId, org.mailbox.address);
+    const signatureName = `${input.xmlName}.sig`;
+    const resources = input.message.header.resources;
+    const nextUid = Math.max(0, ...resources.map((r) => Number(r.uid)).filter(Number.isFinite)) + 1;
+    input.message.header.resources = [...resources, { uid: String(nextUid), uniqueName: signatureName }];
+    const xml = Buffer.from(buildMessage(input.message), 'utf8');
+    const date = new Date();
     const raw = await composePackage({
       from: org.mailbox.address,
       to: input.to,
       subject: input.subject,
       mailMessageId,
-      date: new Date(),
-      passport: { name: input.xmlName, content: Buffer.from(input.xml, 'utf8') },
-      resources: await Promise.all(input.files.map(async (f) => ({ name: f.name, content: await getBlob(db, f.sha256) }))),
+      date,
+      passport: { name: input.xmlName, content: xml },
+      resources: [
+        ...(await Promise.all(input.files.map(async (f) => ({ name: f.name, content: await getBlob(db, f.sha256) })))),
+        { name: signatureName, content: await signDetached(xml, key.keyPem, key.certPem) },
+      ],
     });
-    const blob = await putBlob(db, raw);
+    const wire = ruleCovers(org.rules.encryptFor, input.record.peerSevIndex) ? await seal(raw, input, mailMessageId, date) : raw;
+    const blob = await putBlob(db, wire);
     return recordOutgoingMessage(db, {
       messageId: input.messageId,
       kind: input.kind,
@@ -77,12 +98,38 @@ export function createOutgoingActivities(deps: ActivityDeps) {
     });
   }
 
+  async function currentKey() {
+    const key = await keyStoreFor(config, org).current();
+    if (!key) throw ApplicationFailure.nonRetryable(`у организации ${org.id} нет ключа подписи: npx sev keys generate --org ${org.id}`, 'InvalidInput');
+    return key;
+  }
+
+  async function seal(raw: Buffer, input: { to: string; subject: string; record: { peerOrganizationId: string; peerSevIndex: string } }, mailMessageId: string, date: Date) {
+    const [certificate] = await participantCertificates(db, input.record.peerOrganizationId);
+    if (!certificate) {
+      throw ApplicationFailure.nonRetryable(`нет действующего сертификата участника ${input.record.peerSevIndex} для шифрования: sev keys trust`, 'InvalidInput');
+    }
+    return sealPackage(raw, certificate, { from: org.mailbox.address, to: input.to, subject: input.subject, messageId: `<${mailMessageId.replace(/^<|>$/g, '')}>`, date });
+  }
+
+  /** Our signature of each file of the card, kept in the blob store beside it (an EDS of the passport). */
+  async function signFiles(doc: OutgoingDocument): Promise<OutgoingDocument> {
+    const key = await currentKey();
+    const files = await Promise.all(
+      doc.files.map(async (file) => {
+        const signature = await putBlob(db, await signDetached(await getBlob(db, file.sha256), key.keyPem, key.certPem));
+        return { ...file, signatures: [...file.signatures, signature] };
+      }),
+    );
+    return { ...doc, files };
+  }
+
   async function preparePackage(input: { cardId: string; addresseeId: string; documentUid: string; messageId: string; kind: 'MainDoc' | 'AddToDoc' | 'Editing'; workflowId: string }) {
     const { messageId } = input;
     const existing = await db.message.findUnique({ where: { direction_messageId: { direction: 'outgoing', messageId } }, include: { peerOrganization: true } });
     if (existing) return { messageRowId: existing.id, messageId, to: existing.peerOrganization?.mailboxAddress ?? '' };
 
-    const doc = await edms.getOutgoingDocument(input.cardId);
+    const doc = await signFiles(await edms.getOutgoingDocument(input.cardId));
     const addressee = doc.addressees.find((a) => a.addresseeId === input.addresseeId);
     if (!addressee) throw ApplicationFailure.nonRetryable(`card ${input.cardId} has no addressee ${input.addresseeId}`, 'NotFound');
     if (!addressee.mailboxAddress) {
@@ -94,7 +141,7 @@ export function createOutgoingActivities(deps: ActivityDeps) {
       kind: input.kind,
       subject: `${subjects[input.kind]} № ${doc.regNumber} от ${doc.regDate}`,
       to: addressee.mailboxAddress,
-      xml: buildMessage(message),
+      message,
       xmlName: 'DocInfo.xml',
       files: files.map((f) => ({ name: f.resource.uniqueName, sha256: f.sha256 })),
       record: {
@@ -159,7 +206,7 @@ export function createOutgoingActivities(deps: ActivityDeps) {
           kind: report.header.messageType,
           subject: `${subjects[input.event]}: № ${report.notification.initialDoc.number} от ${report.notification.initialDoc.date}`,
           to: correspondent.mailboxAddress,
-          xml: buildMessage(report),
+          message: report,
           xmlName: 'Report.xml',
           files: [],
           record: {
@@ -218,7 +265,7 @@ export function createOutgoingActivities(deps: ActivityDeps) {
           kind: 'Report',
           subject: `Доклад: № ${report.notification.initialDoc.number} от ${report.notification.initialDoc.date}`,
           to: correspondent.mailboxAddress,
-          xml: buildMessage(report),
+          message: report,
           xmlName: 'Report.xml',
           files: [],
           record: {

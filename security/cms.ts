@@ -83,7 +83,8 @@ export async function signDetached(data: Uint8Array, keyPem: string, certPem: st
 
 export type VerifyResult =
   | { ok: true; signerFingerprint: string; signingTime?: Date }
-  | { ok: false; reason: string };
+  /** malformed: not a signature; invalid: does not verify; untrusted: verifies, but with a certificate not trusted for the sender. */
+  | { ok: false; code: 'malformed' | 'invalid' | 'untrusted'; reason: string };
 
 /**
  * Checks a detached signature of `data`: it must parse, verify, and be made with one of the
@@ -94,12 +95,12 @@ export async function verifyDetached(data: Uint8Array, signature: Uint8Array, tr
   let signedData: pkijs.SignedData;
   try {
     const info = pkijs.ContentInfo.fromBER(toArrayBuffer(Buffer.from(signature)));
-    if (info.contentType !== ID_SIGNED_DATA) return { ok: false, reason: 'файл подписи не является подписью CMS' };
+    if (info.contentType !== ID_SIGNED_DATA) return { ok: false, code: 'malformed', reason: 'файл подписи не является подписью CMS' };
     signedData = new pkijs.SignedData({ schema: info.content });
   } catch (e) {
-    return { ok: false, reason: `файл подписи не разбирается: ${(e as Error).message}` };
+    return { ok: false, code: 'malformed', reason: `файл подписи не разбирается: ${(e as Error).message}` };
   }
-  if (signedData.signerInfos.length !== 1) return { ok: false, reason: `в подписи ${signedData.signerInfos.length} подписантов, ожидался один` };
+  if (signedData.signerInfos.length !== 1) return { ok: false, code: 'malformed', reason: `в подписи ${signedData.signerInfos.length} подписантов, ожидался один` };
   const trustedCerts = trusted.map(parseCertificate);
   // The signer may be named without its certificate inside: the directory's certificates are offered too.
   signedData.certificates = [...(signedData.certificates ?? []), ...trustedCerts];
@@ -108,16 +109,18 @@ export async function verifyDetached(data: Uint8Array, signature: Uint8Array, tr
     result = await signedData.verify({ signer: 0, data: toArrayBuffer(Buffer.from(data)), extendedMode: true, checkChain: false });
   } catch (e) {
     const failed = e as { message?: string; signatureVerified?: boolean | null };
-    return { ok: false, reason: `подпись не верна${failed.message ? `: ${failed.message}` : ''}` };
+    // A signer not found among the certificates is one we do not know; anything else is a bad signature.
+    if (/unable to find signer certificate/i.test(failed.message ?? '')) return { ok: false, code: 'untrusted', reason: 'подпись сделана сертификатом, которого нет в справочнике для этого участника' };
+    return { ok: false, code: 'invalid', reason: `подпись не верна${failed.message ? `: ${failed.message}` : ''}` };
   }
-  if (!result.signatureVerified || !result.signerCertificate) return { ok: false, reason: 'подпись не верна' };
+  if (!result.signatureVerified || !result.signerCertificate) return { ok: false, code: 'invalid', reason: 'подпись не верна' };
   const signerFingerprint = createHash('sha256').update(Buffer.from(result.signerCertificate.toSchema().toBER(false))).digest('hex');
   const trustedFingerprints = new Set(trusted.map(certificateFingerprint));
-  if (!trustedFingerprints.has(signerFingerprint)) return { ok: false, reason: 'подпись сделана сертификатом, которого нет в справочнике для этого участника' };
+  if (!trustedFingerprints.has(signerFingerprint)) return { ok: false, code: 'untrusted', reason: 'подпись сделана сертификатом, которого нет в справочнике для этого участника' };
   const signingTime = signingTimeOf(signedData);
   const signer = result.signerCertificate;
   const at = signingTime ?? new Date();
-  if (at < signer.notBefore.value || at > signer.notAfter.value) return { ok: false, reason: 'сертификат подписанта не действовал в момент подписи' };
+  if (at < signer.notBefore.value || at > signer.notAfter.value) return { ok: false, code: 'untrusted', reason: 'сертификат подписанта не действовал в момент подписи' };
   return { ok: true, signerFingerprint, ...(signingTime && { signingTime }) };
 }
 

@@ -1,5 +1,6 @@
 // The local stack: Temporal's dev server, PostgreSQL databases, Postfix and Dovecot, brought up
 // idempotently (whatever already answers is reused), checked, and stopped again.
+import { ensureOrganizationKey } from '../security/organization-keys';
 import type { SevConfig } from '../workers/config';
 import { describeFailures, StackError, type ComponentStatus, type Log } from './component';
 import { ensureMail, isLocalMail, mailStatus, stopMail } from './mail';
@@ -22,6 +23,11 @@ export async function stackUp(config: SevConfig, log: Log = console.log): Promis
 
   const statuses = await stackStatus(config);
   if (statuses.some((s) => !s.up)) throw new StackError(`Стенд поднят не полностью:\n${describeFailures(statuses)}`);
+  // Each organization signs with its own key: the local stack gives one to each that has none.
+  for (const org of config.organizations) {
+    const { pair, created } = await ensureOrganizationKey(config, org);
+    if (created) log(`Ключ подписи ${org.id}: создан самоподписанный сертификат ${pair.fingerprint.slice(0, 16)}…`);
+  }
   return statuses;
 }
 

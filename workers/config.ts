@@ -63,6 +63,8 @@ const rulesSchema = z.object({
    * verifies against their certificate. Empty by default: every package must be signed.
    */
   acceptUnsigned: z.array(z.string().min(1)).default([]),
+  /** Participants (SEV indexes; "*" for all) whose packages are sent encrypted for their certificate (S/MIME). */
+  encryptFor: z.array(z.string().min(1)).default([]),
   /** Limits on a received mail, checked before anything else is done with it. */
   limits: z
     .object({
@@ -89,6 +91,8 @@ const organizationSchema = z.object({
   taskQueue: z.string().min(1),
   /** Overrides of the shared Temporal settings for this organization (another cluster or namespace). */
   temporal: temporalSchema.partial().optional(),
+  /** The organization's key store (its signing and decryption keys); `<stateDir>/keys/<id>` by default. */
+  keysDir: z.string().min(1).optional(),
   rules: rulesSchema.prefault({}),
 });
 
@@ -265,6 +269,16 @@ export function loadConfig(env: Env = process.env): SevConfig {
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) throw new ConfigError(formatIssues(parsed.error, file ? `defaults, environment and ${file}` : 'defaults and environment'));
   return parsed.data;
+}
+
+/** Where an organization's keys are kept. */
+export function keysDirFor(config: SevConfig, org: OrganizationConfig): string {
+  return org.keysDir ?? path.join(config.stateDir, 'keys', org.id);
+}
+
+/** True when a rule's list names this participant (by SEV index) or everyone ("*"). */
+export function ruleCovers(list: readonly string[], sevIndex: string): boolean {
+  return list.includes('*') || list.includes(sevIndex);
 }
 
 /** Effective Temporal settings of one organization (its overrides over the shared ones). */

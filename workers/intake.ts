@@ -11,10 +11,13 @@ import { recordIncomingMessage, recordQuarantinedMail } from '../registry/messag
 import { inboundWorkflowId, reportArrivedSignal, type InboundMessageInput } from '../workflows/definitions';
 import { SevCorrespondent, SevDirection, SevDocNumber, SevMessageId, SevOrganization, SevStatus } from '../workflows/search-attributes';
 import { clip, plain } from '../workflows/ui-text';
-import type { OrganizationConfig } from './config';
+import type { OrganizationConfig, SevConfig } from './config';
+import { keyStoreFor } from '../security/organization-keys';
+import { isSealed, openSealed } from '../security/smime';
 import { logger } from './log';
 
 export interface IntakeDeps {
+  config: SevConfig;
   organization: OrganizationConfig;
   db: PrismaClient;
   client: Client;
@@ -27,7 +30,20 @@ export function createIntakeHandler(deps: IntakeDeps): (raw: Buffer) => Promise<
   const { organization: org, db } = deps;
   const log = logger({ org: org.id, component: 'intake' });
 
-  return async function handleMail(raw: Buffer): Promise<IntakeVerdict> {
+  return async function handleMail(received: Buffer): Promise<IntakeVerdict> {
+    // A package encrypted for us is opened first; the package inside is what is stored and read.
+    let raw = received;
+    if (isSealed(received)) {
+      try {
+        raw = await openSealed(received, await keyStoreFor(deps.config, org).all());
+      } catch (e) {
+        const stored = await putBlob(db, received);
+        const reason = `зашифрованное письмо не открывается: ${(e as Error).message}`;
+        await recordQuarantinedMail(db, { rawSha256: stored.sha256, rawSize: stored.size, reason });
+        log.warn('mail quarantined', { reason });
+        return 'Quarantine';
+      }
+    }
     const blob = await putBlob(db, raw);
     const pkg = await readPackage(raw, org.rules.limits);
     if (!pkg.ok) {

@@ -18,6 +18,8 @@ import { createMailSender, type MailSender } from '../exchange/smtp';
 import { createPrismaClient, type PrismaClient } from '../prisma/client';
 import { projectRoot, temporalFor, type OrganizationConfig, type SevConfig } from './config';
 import { startCardEventSweep } from './card-events';
+import { daysLeft } from '../security/keys';
+import { ensureOrganizationKey, trustConfiguredCertificates } from '../security/organization-keys';
 import { createIntakeHandler } from './intake';
 import { currentLogLevel, logger } from './log';
 import { connectClient, connectWorker } from './temporal';
@@ -163,14 +165,31 @@ export async function startWorkers(config: SevConfig, organizations: Organizatio
 /** The organization's directory (itself and its peers from configuration) and its journals. */
 async function prepareOrganization(config: SevConfig, org: OrganizationConfig, db: PrismaClient) {
   await syncDirectoryFromConfig(db, config, org.id);
+  await prepareKeys(config, org, db);
   const edms = createBuiltinEdms(db);
   await edms.ensureJournals();
   return edms;
 }
 
+/** The organization's signing key (made when missing), the configured participants' certificates, a warning before expiry. */
+async function prepareKeys(config: SevConfig, org: OrganizationConfig, db: PrismaClient): Promise<void> {
+  const log = logger({ org: org.id, component: 'keys' });
+  const { pair, created } = await ensureOrganizationKey(config, org);
+  if (created) log.warn('Создан самоподписанный сертификат организации; для реальной работы импортируйте выданный: sev keys import', { fingerprint: pair.fingerprint });
+  await trustConfiguredCertificates(config, db);
+  const left = daysLeft(pair);
+  if (left <= CERTIFICATE_WARNING_DAYS) {
+    const message = left < 0 ? `Сертификат организации истёк ${-left} дн. назад: подписи не будут приняты` : `Сертификат организации истекает через ${left} дн.: выполните sev keys rotate`;
+    log.warn(message, { fingerprint: pair.fingerprint, notAfter: pair.notAfter.toISOString() });
+    await db.eventLog.create({ data: { level: left < 0 ? 'error' : 'warn', kind: 'keys.expiring', message, details: { fingerprint: pair.fingerprint } } });
+  }
+}
+
+const CERTIFICATE_WARNING_DAYS = 30;
+
 function startOrganizationIntake(config: SevConfig, org: OrganizationConfig, db: PrismaClient, client: Client, mail: MailSender, options: WorkerOptions): Intake {
   const log = logger({ org: org.id, component: 'intake' });
-  const handle = createIntakeHandler({ organization: org, db, client, mail });
+  const handle = createIntakeHandler({ config, organization: org, db, client, mail });
   return startIntake({
     config,
     mailbox: org.mailbox,

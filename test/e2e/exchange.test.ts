@@ -66,7 +66,11 @@ test('a letter with two Cyrillic-named files goes from A to B, is registered onc
   const addressee = await A.db.cardAddressee.findFirstOrThrow({ where: { cardId: card.cardId } });
   assert.equal(addressee.sendStatus, 'registered');
   assert.equal(addressee.addresseeRegNumber, incoming.regNumber);
-  const reports = await A.db.documentReport.findMany({ where: { cardId: card.cardId }, orderBy: [{ eventAt: 'asc' }, { receivedAt: 'asc' }] });
+  // Both reports came in one sweep of A's mailbox and are stored side by side; wait for the second.
+  const reports = await eventually('both reports on A’s card', async () => {
+    const rows = await A.db.documentReport.findMany({ where: { cardId: card.cardId }, orderBy: [{ eventAt: 'asc' }, { receivedAt: 'asc' }] });
+    return rows.length >= 2 ? rows : undefined;
+  });
   assert.deepEqual(reports.map((r) => r.event), ['Reception', 'Registration']);
   assert.ok(reports.every((r) => r.xml.includes('http://www.eos.ru/2010/sev')), 'reports keep their XML');
 

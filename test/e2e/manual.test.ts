@@ -14,6 +14,7 @@ import { startOutboundExchanges } from '../../workers/outbound';
 import { inboundStateQuery, inboundWorkflowId, outboundStateQuery, type InboundState } from '../../workflows/definitions';
 import { SevStatus } from '../../workflows/search-attributes';
 import { fetchRawMessage, listMailbox, sendRawMessage } from '../stack/mail-helpers';
+import { withPassportSignature } from '../support/signing';
 import { eventually, startTestExchange, type TestExchange, type TestOrganization } from '../support/exchange';
 
 const projectRoot = path.resolve(import.meta.dirname, '../..');
@@ -44,15 +45,17 @@ async function resendAsNewMessage(ex: TestExchange, from: TestOrganization, to: 
   const message = pkg.passport.message;
   assert.equal(message.kind, 'MainDoc');
   const messageId = newGuid();
-  const passport = buildMessage({ ...message, header: { ...message.header, messageId, returnId: messageId } });
+  const passport = Buffer.from(buildMessage({ ...message, header: { ...message.header, messageId, returnId: messageId } }), 'utf8');
+  // A new passport needs a new signature: the sender signs it as SEV does.
+  const resources = await withPassportSignature(ex.config, from.org, { name: pkg.passport.name, content: passport }, pkg.attachments);
   const raw = await composePackage({
     from: from.org.mailbox.address,
     to: to.org.mailbox.address,
     subject: `${received.subject} (повторно)`,
     mailMessageId: `${messageId}@test.invalid`,
     date: new Date(),
-    passport: { name: pkg.passport.name, content: Buffer.from(passport, 'utf8') },
-    resources: pkg.attachments.map((a) => ({ name: a.name, content: a.content })),
+    passport: { name: pkg.passport.name, content: passport },
+    resources,
   });
   await sendRawMessage(ex.config, { from: from.org.mailbox.address, to: to.org.mailbox.address }, raw);
   return messageId;
