@@ -9,6 +9,7 @@ import { registerXmlCommands } from './commands/xml';
 import { registerRunCommands } from './commands/run';
 import { registerCardActionCommands, registerSendCommands } from './commands/send';
 import { registerManualCommands } from './commands/manual';
+import { registerKeyCommands } from './commands/keys';
 import { CliError, type CliContext } from './commands/context';
 import { StackError } from '../stack/component';
 
@@ -32,6 +33,7 @@ registerRunCommands(program, context);
 registerSendCommands(program, context);
 registerCardActionCommands(program, context);
 registerManualCommands(program, context);
+registerKeyCommands(program, context);
 
 try {
   await program.parseAsync(process.argv);

@@ -103,9 +103,11 @@ export interface DocInfoSpec {
   annotation?: string;
 }
 
+/** The extension of the name's last path component; empty when it has none. */
 function extensionOf(name: string): string {
-  const dot = name.lastIndexOf('.');
-  return dot > 0 ? name.slice(dot + 1) : 'bin';
+  const base = name.split(/[/\\]/).at(-1) ?? '';
+  const dot = base.lastIndexOf('.');
+  return dot > 0 ? base.slice(dot + 1) : '';
 }
 
 /** A valid MainDoc passport: one registered document, its files listed as resources 1, 2, … */
