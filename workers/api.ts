@@ -2,6 +2,7 @@
 // or an operator's tool calls instead of the CLI. JSON in and out; errors are JSON with a Russian
 // message. Every handler is a thin call into the same functions the CLI uses.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { ApiTokens } from '../security/api-tokens';
 import { z } from 'zod';
 import { createBuiltinEdms } from '../edms/builtin';
 import { EdmsError } from '../edms/builtin/errors';
@@ -48,13 +49,20 @@ const outgoingCardBody = z.object({
   idempotencyKey: z.string().min(1).optional(),
 });
 /** Any card action (see edms/builtin/events.ts) with who did it. */
-const cardActionBody = z.intersection(cardActionSchema, z.object({ by: z.string().min(1), idempotencyKey: z.string().min(1).optional() }));
-const registerBody = z.object({ regNumber: z.string().min(1).optional(), regDate: z.iso.date().optional(), by: z.string().min(1) });
-const rejectBody = z.object({ reason: z.string().min(1), by: z.string().min(1) });
+const cardActionBody = z.intersection(cardActionSchema, z.object({ by: z.string().min(1).optional(), idempotencyKey: z.string().min(1).optional() }));
+const registerBody = z.object({ regNumber: z.string().min(1).optional(), regDate: z.iso.date().optional(), by: z.string().min(1).optional() });
+const rejectBody = z.object({ reason: z.string().min(1), by: z.string().min(1).optional() });
+
+/** Who did it: the person the caller names, with the token that vouches for them. */
+function actor(ctx: RequestContext, by: string | undefined): string {
+  return by ? `${by} (токен ${ctx.caller})` : ctx.caller;
+}
 
 type Route = { method: string; pattern: RegExp; handle: (ctx: RequestContext, params: string[]) => Promise<unknown> };
 interface RequestContext {
   config: SevConfig;
+  /** The name of the caller's API token. */
+  caller: string;
   org: OrganizationConfig;
   db: PrismaClient;
   /** The organization's Temporal client, connected on first use. */
@@ -102,8 +110,8 @@ const routes: Route[] = [
     pattern: /^\/cards\/([0-9a-f-]{36})\/actions$/,
     async handle(ctx, [cardId]) {
       const body = parse(cardActionBody, await ctx.body());
-      const { by, idempotencyKey, ...action } = body as { by: string; idempotencyKey?: string } & CardAction;
-      const done = await performCardAction(ctx.config, ctx.org, await ctx.client(), ctx.db, cardId!, action, by, idempotencyKey);
+      const { by, idempotencyKey, ...action } = body as { by?: string; idempotencyKey?: string } & CardAction;
+      const done = await performCardAction(ctx.config, ctx.org, await ctx.client(), ctx.db, cardId!, action, actor(ctx, by), idempotencyKey);
       return { status: done.event.repeated ? 200 : 201, body: done };
     },
   },
@@ -117,7 +125,7 @@ const routes: Route[] = [
     pattern: /^\/manual\/([^/]+)\/register$/,
     async handle(ctx, [id]) {
       const body = parse(registerBody, await ctx.body());
-      return registerManually(ctx.config, ctx.org, resolveWorkflowId(ctx.org, decodeParam(id!)), body);
+      return registerManually(ctx.config, ctx.org, resolveWorkflowId(ctx.org, decodeParam(id!)), { ...body, by: actor(ctx, body.by) });
     },
   },
   {
@@ -125,7 +133,7 @@ const routes: Route[] = [
     pattern: /^\/manual\/([^/]+)\/reject$/,
     async handle(ctx, [id]) {
       const body = parse(rejectBody, await ctx.body());
-      return rejectManually(ctx.config, ctx.org, resolveWorkflowId(ctx.org, decodeParam(id!)), body);
+      return rejectManually(ctx.config, ctx.org, resolveWorkflowId(ctx.org, decodeParam(id!)), { ...body, by: actor(ctx, body.by) });
     },
   },
 ];
@@ -162,12 +170,12 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 }
 
 function reply(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...(status === 401 && { 'www-authenticate': 'Bearer realm="sev"' }) });
   res.end(JSON.stringify(body));
 }
 
-/** Serves `/api/orgs/<org>/…` for every configured organization, and `/api/health`. */
-export function createApiServer(config: SevConfig): Server {
+/** Serves `/api/orgs/<org>/…` for every configured organization to callers with a token, and `/api/health` to anyone. */
+export function createApiServer(config: SevConfig, tokens: ApiTokens): Server {
   const databases = new Map<string, PrismaClient>();
   const dbFor = (org: OrganizationConfig) => {
     let db = databases.get(org.id);
@@ -191,6 +199,8 @@ export function createApiServer(config: SevConfig): Server {
       const url = new URL(req.url ?? '/', 'http://localhost');
       try {
         if (url.pathname === '/api/health') return reply(res, 200, { ok: true, organizations: config.organizations.map((o) => o.id) });
+        const caller = tokens.authenticate(req.headers.authorization);
+        if (!caller) throw new HttpError(401, 'нужен действующий токен API: заголовок Authorization: Bearer <токен> (sev api-token create)');
         const match = /^\/api\/orgs\/([^/]+)(\/.*)$/.exec(url.pathname);
         const org = match && config.organizations.find((o) => o.id === match[1]);
         if (!match || !org) throw new HttpError(404, `нет такого адреса: ${url.pathname}`);
@@ -199,7 +209,7 @@ export function createApiServer(config: SevConfig): Server {
         if (!route) throw new HttpError(404, `нет такого адреса: ${url.pathname}`);
         if (route.method !== req.method) throw new HttpError(405, `метод ${req.method} не поддерживается для ${path}`);
         const params = route.pattern.exec(path)!.slice(1);
-        const result = await route.handle({ config, org, db: dbFor(org), client: () => clientFor(org), body: () => readJson(req), query: url.searchParams }, params);
+        const result = await route.handle({ config, caller, org, db: dbFor(org), client: () => clientFor(org), body: () => readJson(req), query: url.searchParams }, params);
         if (result && typeof result === 'object' && 'status' in result && 'body' in result) {
           return reply(res, (result as { status: number }).status, (result as { body: unknown }).body);
         }
@@ -220,7 +230,9 @@ export function createApiServer(config: SevConfig): Server {
 }
 
 export async function startApiServer(config: SevConfig): Promise<Server> {
-  const server = createApiServer(config);
+  const tokens = await ApiTokens.load(config.api.tokensFile);
+  if (tokens.size === 0) log.warn(`Нет ни одного токена API: на всё, кроме /api/health, ответ 401. Создайте: sev api-token create --name <имя> (файл ${config.api.tokensFile})`);
+  const server = createApiServer(config, tokens);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.api.port, config.api.host, resolve);

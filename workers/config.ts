@@ -114,7 +114,14 @@ const configSchema = z
       lmtpPort: z.number().int().min(1).max(65535),
     }),
     /** The HTTP API of the built-in EDMS and manual registration (`sev api`, `sev start`). */
-    api: hostPort,
+    api: hostPort.extend({
+      /**
+       * File of API tokens, one `name:token` a line, readable by its owner only (`sev api-token
+       * create` writes it); tokens may also come from SEV_API_TOKENS (`name:token,…`). Never in
+       * the configuration file itself.
+       */
+      tokensFile: z.string().min(1),
+    }),
     organizations: z.array(organizationSchema).min(1),
   })
   .superRefine((cfg, ctx) => {
@@ -200,7 +207,11 @@ function defaults(env: Env) {
         : {}),
     },
     postgres: { adminUrl: `${pgBase}/postgres` },
-    api: { host: env.SEV_API_HOST ?? '127.0.0.1', port: intOr(env, 'SEV_API_PORT', 8380) },
+    api: {
+      host: env.SEV_API_HOST ?? '127.0.0.1',
+      port: intOr(env, 'SEV_API_PORT', 8380),
+      tokensFile: env.SEV_API_TOKENS_FILE ?? path.join(stateDir, 'api-tokens'),
+    },
     mail: {
       domain,
       smtp: { host: env.SEV_SMTP_HOST ?? '127.0.0.1', port: intOr(env, 'SEV_SMTP_PORT', 2525), secure: false },

@@ -4,6 +4,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ApiTokens, createApiToken } from '../../security/api-tokens';
 import { createApiServer } from '../../workers/api';
 import { eventually, startTestExchange, type TestExchange, type TestOrganization } from '../support/exchange';
 
@@ -12,11 +16,14 @@ let A: TestOrganization;
 let B: TestOrganization;
 let server: Server;
 let base: string;
+let token: string;
 
 before(async () => {
   ex = await startTestExchange('api');
   [A, B] = ex.orgs as [TestOrganization, TestOrganization];
-  server = createApiServer(ex.config);
+  const tokensFile = path.join(await mkdtemp(path.join(tmpdir(), 'sev-api-')), 'api-tokens');
+  token = await createApiToken(tokensFile, 'тест-оператор');
+  server = createApiServer(ex.config, await ApiTokens.load(tokensFile, {}));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`;
 });
@@ -26,10 +33,10 @@ after(async () => {
   await ex?.stop();
 });
 
-async function call(method: string, path: string, body?: unknown) {
+async function call(method: string, path: string, body?: unknown, auth: string | null = `Bearer ${token}`) {
   const res = await fetch(`${base}${path}`, {
     method,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(auth && { authorization: auth }) },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
@@ -100,4 +107,24 @@ test('bad requests get a status and a message naming the problem', async () => {
   const reject = await call('POST', `/orgs/${B.org.id}/manual/0123456789ABCDEF0123456789ABCDEF/reject`, { reason: 'нет', by: 'Тест' });
   assert.equal(reject.status, 409);
   assert.match(String(reject.body.error), /не найден/);
+});
+
+test('without a valid token only /api/health answers; a token file others can read is refused', async () => {
+  for (const auth of [null, 'Bearer wrong-token-0123456789', `Basic ${token}`, `Bearer ${token}x`]) {
+    const res = await call('GET', `/orgs/${A.org.id}/cards`, undefined, auth);
+    assert.equal(res.status, 401, String(auth));
+    assert.match(String(res.body.error), /нужен действующий токен API/);
+  }
+  const posted = await call('POST', `/orgs/${A.org.id}/cards/outgoing`, { annotation: 'x', addressees: [B.org.sevIndex] }, null);
+  assert.equal(posted.status, 401);
+  assert.equal(await A.db.registrationCard.count({ where: { annotation: 'x' } }), 0, 'nothing done without a token');
+  assert.equal((await call('GET', '/health', undefined, null)).status, 200);
+
+  const open = path.join(await mkdtemp(path.join(tmpdir(), 'sev-api-')), 'api-tokens');
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(open, 'кто-то:0123456789abcdef0123\n', { mode: 0o644 });
+  await assert.rejects(ApiTokens.load(open, {}), /доступен не только владельцу/);
+  const fromEnv = await ApiTokens.load(path.join(path.dirname(open), 'нет'), { SEV_API_TOKENS: 'скрипт:0123456789abcdef0123' });
+  assert.equal(fromEnv.authenticate('Bearer 0123456789abcdef0123'), 'скрипт');
+  await assert.rejects(ApiTokens.load(path.join(path.dirname(open), 'нет'), { SEV_API_TOKENS: 'короткий:123' }), /не короче 16/);
 });

@@ -65,6 +65,22 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
     });
 
   program
+    .command('api-token')
+    .description('токены HTTP API')
+    .command('create')
+    .description('создать токен: он выводится один раз и хранится в файле токенов (права 600)')
+    .requiredOption('--name <name>', 'чей токен (попадает в журнал как автор действий)')
+    .action(async (opts: { name: string }) => {
+      const config = ctx.config();
+      const { createApiToken, ApiTokenError } = await import('../../security/api-tokens');
+      const token = await createApiToken(config.api.tokensFile, opts.name).catch((e: unknown) => {
+        throw e instanceof ApiTokenError ? new CliError(e.message, 2) : e;
+      });
+      console.log(token);
+      console.error(`Токен «${opts.name}» добавлен в ${config.api.tokensFile}; сохраните его: больше он не выводится. Запросы: Authorization: Bearer <токен>.`);
+    });
+
+  program
     .command('demo')
     .description('демонстрация: организация А отправляет письмо организации Б и получает доклады')
     .action(async () => {
