@@ -4,7 +4,7 @@
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { decodeXml } from '../codec/decode';
 import { EdmsError } from '../edms/builtin/errors';
-import type { ReportMessage } from '../codec/types';
+import type { DocInfoMessage, ReportMessage } from '../codec/types';
 import type { DuplicateCandidate, FollowUpOutcome, IncomingPackage, ManualRegistration, RegistrationOutcome, StoredResource } from '../edms/adapter';
 import { findParticipantByMailbox, findParticipantByUid } from '../edms/directory';
 import { readPackage, type ReadPackage } from '../exchange/package';
@@ -49,6 +49,16 @@ async function loadPackage(deps: ActivityDeps, messageRowId: string): Promise<Lo
   if (!pkg.ok) throw ApplicationFailure.nonRetryable(`stored mail ${row.rawSha256} is no longer a package: ${pkg.reason}`, 'InvalidPackage');
   cachePackage(row.rawSha256, row.rawSize ?? 0, pkg);
   return { row, pkg };
+}
+
+/** The passport of a received DocInfo, as it came: what a report about it is built from, even when its resources are not in order. */
+async function receivedPassport(deps: ActivityDeps, messageRowId: string): Promise<DocInfoMessage> {
+  const { row, pkg } = await loadPackage(deps, messageRowId);
+  const message = pkg.passport.message;
+  if (message.kind !== 'MainDoc' && message.kind !== 'AddToDoc' && message.kind !== 'Editing') {
+    throw ApplicationFailure.nonRetryable(`message ${row.messageId} is a ${message.kind}, not a passport`, 'InvalidInput');
+  }
+  return message;
 }
 
 /** The package as the EDMS receives it; resources are matched to attachments by UniqueName. */
@@ -271,4 +281,4 @@ export function createIncomingActivities(deps: ActivityDeps) {
   };
 }
 
-export { incomingPackage };
+export { incomingPackage, receivedPassport };

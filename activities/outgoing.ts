@@ -16,7 +16,7 @@ import { sealPackage } from '../security/smime';
 import { ruleCovers } from '../workers/config';
 import type { ActivityDeps } from './deps';
 import { logEvent } from './events';
-import { incomingPackage } from './incoming';
+import { receivedPassport } from './incoming';
 import { eventReportPassport, outgoingPassport, reportPassport, type CardEventToReport, type ReportEventToSend } from './passports';
 
 const subjects: Record<string, string> = {
@@ -193,14 +193,14 @@ export function createOutgoingActivities(deps: ActivityDeps) {
         if (!correspondent?.mailboxAddress) {
           throw ApplicationFailure.nonRetryable(`correspondent of message ${received.messageId} has no mailbox`, 'InvalidInput');
         }
-        const pkg = await incomingPackage(deps, input.messageRowId);
+        const passport = await receivedPassport(deps, input.messageRowId);
         const event: ReportEventToSend =
           input.event === 'Reception'
             ? { event: 'Reception' }
             : input.event === 'Registration'
               ? { event: 'Registration', ...input.registration! }
               : { event: 'Failure', code: input.failure?.code ?? 0, text: input.failure?.text };
-        const report = reportPassport(org, pkg.message, event, { messageId, time: new Date().toISOString() });
+        const report = reportPassport(org, passport, event, { messageId, time: new Date().toISOString() });
         row = await storePackage({
           messageId,
           kind: report.header.messageType,
@@ -248,14 +248,14 @@ export function createOutgoingActivities(deps: ActivityDeps) {
         if (!correspondent?.mailboxAddress || !received.cardId) {
           throw ApplicationFailure.nonRetryable(`message ${received.messageId}: no correspondent mailbox or no card`, 'InvalidInput');
         }
-        const pkg = await incomingPackage(deps, input.messageRowId);
+        const passport = await receivedPassport(deps, input.messageRowId);
         // The TaskList as it stood after the last of these events (kept with the event), else as it is now.
         const withTasks = fresh.filter((e) => e.kind === 'Consideration' || e.kind === 'Report');
         const snapshot = withTasks.at(-1)?.data.tasks;
         const tasks = withTasks.length === 0 ? [] : Array.isArray(snapshot) ? (snapshot as Task[]) : await edms.getTaskList(received.cardId);
         const report = eventReportPassport(
           org,
-          pkg.message,
+          passport,
           fresh.map((event) => ({ kind: event.kind as CardEventToReport['kind'], occurredAt: event.occurredAt, data: event.data })),
           tasks,
           { messageId, time: new Date().toISOString() },

@@ -3,6 +3,7 @@
 // named. New mail is noticed through IDLE, with a periodic sweep as a safety net; a lost
 // connection is reopened with backoff. A crash anywhere repeats a mail, never loses one.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { imapOptions } from './tls';
 import { ImapFlow, type ExistsEvent, type FetchMessageObject } from 'imapflow';
 import type { OrganizationConfig, SevConfig } from '../workers/config';
 
@@ -138,9 +139,8 @@ class MailboxIntake {
   }
 
   #createClient(): ImapFlow {
-    const { host, port, secure } = this.#options.config.mail.imap;
     const { user, password } = this.#options.mailbox;
-    const client = new ImapFlow({ host, port, secure, auth: { user, pass: password }, logger: false, autoIdleDelay: AUTO_IDLE_DELAY_MS, connectionTimeout: 15_000 });
+    const client = new ImapFlow({ ...imapOptions(this.#options.config), auth: { user, pass: password }, logger: false, autoIdleDelay: AUTO_IDLE_DELAY_MS, connectionTimeout: 15_000 });
     // Without a listener an 'error' event would crash the process; the connection closes after it.
     client.on('error', (err: unknown) => this.#log('warn', 'Приём почты: ошибка IMAP-соединения', { error: describe(err) }));
     client.on('close', () => this.#wakeup.wake());

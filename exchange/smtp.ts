@@ -1,6 +1,7 @@
 // Sending packages: one pooled nodemailer transporter per process, composed MIME sent as is,
 // and every failure classified where it happens: a permanent SMTP refusal (5xx) will not go
 // through on a retry, everything else (connection trouble, 4xx) may.
+import { smtpOptions } from './tls';
 import nodemailer, { type NodemailerError } from 'nodemailer';
 import type { SevConfig } from '../workers/config';
 
@@ -51,9 +52,9 @@ export interface MailSender {
 }
 
 export function createMailSender(config: SevConfig): MailSender {
-  const { host, port, secure } = config.mail.smtp;
+  const { host, port } = config.mail.smtp;
   const server = `${host}:${port}`;
-  const transporter = nodemailer.createTransport({ pool: true, host, port, secure });
+  const transporter = nodemailer.createTransport({ pool: true, ...smtpOptions(config) });
 
   return {
     async verify() {

@@ -24,6 +24,8 @@ export function mailLayout(stateDir: string) {
     /** stdout/stderr of `postfix start` and `dovecot`, whose own logs start only once they run. */
     daemonLog: path.join(dir, 'daemons.log'),
     mailboxesDir: path.join(dir, 'mailboxes'),
+    /** The throwaway CA and the servers' certificate when TLS is on. */
+    tlsDir: path.join(dir, 'tls'),
   };
 }
 
@@ -93,6 +95,19 @@ virtual_mailbox_maps = texthash:${layout.virtualMailboxes}
 virtual_transport = lmtp:inet:127.0.0.1:${lmtpPort}
 # The local stack never relays to the outside world.
 default_transport = error:the local SEV stack delivers only to ${domain}
+${config.mail.tls.enabled ? postfixTls(layout) : ''}`;
+}
+
+/** STARTTLS required before any mail is accepted: plaintext sessions are refused. */
+function postfixTls(layout: MailLayout): string {
+  return `
+# TLS: STARTTLS is required (security level "encrypt"), with the stack's own certificate.
+smtpd_tls_cert_file = ${path.join(layout.tlsDir, 'server.pem')}
+smtpd_tls_key_file = ${path.join(layout.tlsDir, 'server.key')}
+smtpd_tls_security_level = encrypt
+smtpd_tls_mandatory_protocols = >=TLSv1.2
+smtpd_tls_protocols = >=TLSv1.2
+smtpd_tls_loglevel = 1
 `;
 }
 
@@ -181,9 +196,18 @@ log_path = ${layout.dovecotLog}
 protocols = imap lmtp
 listen = 127.0.0.1
 
-# Plain logins on loopback; TLS is configured separately where it is needed.
+${
+    config.mail.tls.enabled
+      ? `# TLS required: no login without it, with the stack's own certificate.
+ssl = required
+ssl_cert = <${path.join(layout.tlsDir, 'server.pem')}
+ssl_key = <${path.join(layout.tlsDir, 'server.key')}
+ssl_min_protocol = TLSv1.2
+disable_plaintext_auth = yes`
+      : `# Plain logins on loopback (mail.tls off).
 ssl = no
-disable_plaintext_auth = no
+disable_plaintext_auth = no`
+  }
 auth_mechanisms = plain login
 
 # All mailboxes belong to the dedicated ${user.name} user.

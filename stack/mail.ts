@@ -5,6 +5,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync } f
 import path from 'node:path';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
+import { imapOptions, smtpOptions } from '../exchange/tls';
 import type { SevConfig } from '../workers/config';
 import { StackError, type ComponentStatus, type Log } from './component';
 import {
@@ -148,7 +149,9 @@ async function prepareMailFiles(config: SevConfig, layout: MailLayout, log: Log)
   ownedDirectory(layout.mailboxesDir, { uid: 0, gid: 0 }, 0o755);
   for (const box of boxes) ownedDirectory(box.home, user, 0o700);
 
+  const tlsChanged = config.mail.tls.enabled ? await ensureMailCertificates(config, layout, log) : false;
   const postfixChanged = [
+    tlsChanged,
     writeIfChanged(path.join(layout.postfixConfigDir, 'main.cf'), postfixMainCf(config, layout)),
     writeIfChanged(path.join(layout.postfixConfigDir, 'master.cf'), postfixMasterCf(config)),
     writeIfChanged(layout.virtualMailboxes, postfixVirtualMailboxes(boxes)),
@@ -157,7 +160,7 @@ async function prepareMailFiles(config: SevConfig, layout: MailLayout, log: Log)
   // The users file holds passwords: readable by root and Dovecot's auth process only.
   const usersChanged = writeIfChanged(layout.dovecotUsers, dovecotUsers(boxes), 0o640);
   chownSync(layout.dovecotUsers, 0, (await systemUser('dovecot')).gid);
-  const confChanged = writeIfChanged(layout.dovecotConfig, dovecotConf(config, layout, user));
+  const confChanged = writeIfChanged(layout.dovecotConfig, dovecotConf(config, layout, user)) || tlsChanged;
 
   return { postfix: postfixChanged, dovecot: usersChanged || confChanged };
 }
@@ -212,9 +215,34 @@ async function ensureMailUser(log: Log): Promise<MailUser> {
   return { name: mailUserName, ...user };
 }
 
+/**
+ * A throwaway certificate authority of the local stack and the mail servers' certificate signed by
+ * it (for their addresses, localhost and mail.<domain>), made once with OpenSSL; clients trust that CA
+ * (mail.tls.caFile defaults to it). Returns true when they were made now.
+ */
+async function ensureMailCertificates(config: SevConfig, layout: MailLayout, log: Log): Promise<boolean> {
+  const file = (name: string) => path.join(layout.tlsDir, name);
+  if (existsSync(file('ca.pem')) && existsSync(file('server.pem')) && existsSync(file('server.key'))) return false;
+  mkdirSync(layout.tlsDir, { recursive: true, mode: 0o755 });
+  const openssl = async (args: string[]) => {
+    const result = await run('openssl', args);
+    if (result.code !== 0) throw new StackError(`TLS: openssl ${args[0]} не выполнен: ${result.stderr.trim() || result.stdout.trim()}`);
+  };
+  await openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('ca.key'), '-out', file('ca.pem'), '-days', '3650', '-subj', '/CN=SEV local stack CA',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  await openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', `/CN=mail.${config.mail.domain}`]);
+  const ips = [...new Set(['127.0.0.1', config.mail.smtp.host, config.mail.imap.host].filter((h) => /^\d+\.\d+\.\d+\.\d+$/.test(h)))];
+  const names = [...ips.map((ip) => `IP:${ip}`), 'DNS:localhost', `DNS:mail.${config.mail.domain}`];
+  writeIfChanged(file('server.ext'), `subjectAltName=${names.join(',')}\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n`);
+  await openssl(['x509', '-req', '-in', file('server.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial', '-out', file('server.pem'), '-days', '825', '-extfile', file('server.ext')]);
+  for (const key of ['ca.key', 'server.key']) chmodSync(file(key), 0o600);
+  chmodSync(file('ca.pem'), 0o644);
+  log(`Почта: TLS — создан удостоверяющий центр стенда ${file('ca.pem')} и сертификат серверов`);
+  return true;
+}
+
 async function smtpProblem(config: SevConfig): Promise<string | undefined> {
-  const { host, port, secure } = config.mail.smtp;
-  const transport = nodemailer.createTransport({ host, port, secure, connectionTimeout: 3000, greetingTimeout: 3000, socketTimeout: 5000 });
+  const transport = nodemailer.createTransport({ ...smtpOptions(config), connectionTimeout: 3000, greetingTimeout: 3000, socketTimeout: 5000 });
   try {
     await transport.verify(); // greeting and EHLO
     return undefined;
@@ -227,12 +255,9 @@ async function smtpProblem(config: SevConfig): Promise<string | undefined> {
 
 /** Logs in to every organization's mailbox; on the local Dovecot also expects SEV's folders. */
 async function imapProblem(config: SevConfig, expectSevFolders = false): Promise<string | undefined> {
-  const { host, port, secure } = config.mail.imap;
   for (const org of config.organizations) {
     const client = new ImapFlow({
-      host,
-      port,
-      secure,
+      ...imapOptions(config),
       auth: { user: org.mailbox.user, pass: org.mailbox.password },
       logger: false,
       verifyOnly: true,

@@ -1,6 +1,7 @@
 // The local stack's mailboxes as tools see them (tests, the benchmark, the chaos run): list,
 // fetch, wait for, delete and count what is in an organization's folders over IMAP.
 import { ImapFlow } from 'imapflow';
+import { imapOptions } from '../exchange/tls';
 import type { OrganizationConfig, SevConfig } from '../workers/config';
 
 export interface MailSummary {
@@ -11,8 +12,7 @@ export interface MailSummary {
 }
 
 export function imapClient(config: SevConfig, org: OrganizationConfig): ImapFlow {
-  const { host, port, secure } = config.mail.imap;
-  return new ImapFlow({ host, port, secure, auth: { user: org.mailbox.user, pass: org.mailbox.password }, logger: false });
+  return new ImapFlow({ ...imapOptions(config), auth: { user: org.mailbox.user, pass: org.mailbox.password }, logger: false });
 }
 
 /** Runs `work` with the mailbox `folder` of `org` open and locked, then logs out. */

@@ -6,8 +6,8 @@ import { findOnPath, isExecutable, isRoot, run } from './process';
 
 /** The mail daemons the local stack runs. */
 export const mailPackages = ['postfix', 'dovecot-imapd', 'dovecot-lmtpd'];
-/** xmllint, which the tests use to check passports against the EOS schemas. */
-export const toolPackages = ['libxml2-utils'];
+/** xmllint, which the tests use to check passports against the EOS schemas; openssl, which makes the stack's TLS certificates. */
+export const toolPackages = ['libxml2-utils', 'openssl'];
 
 // Without this answer the postfix package stops at an interactive question.
 const debconfAnswers = 'postfix postfix/main_mailer_type select Local only\n';

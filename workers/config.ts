@@ -112,6 +112,20 @@ const configSchema = z
       imap: hostPort.extend({ secure: z.boolean() }),
       /** LMTP port where Postfix hands mail to Dovecot (local stack only). */
       lmtpPort: z.number().int().min(1).max(65535),
+      /**
+       * TLS to the mail servers: STARTTLS (or implicit TLS where `secure`) required for SMTP and
+       * IMAP, the server's certificate checked against `caFile` (or the system's authorities).
+       * The local stack then refuses plaintext itself, with a certificate from a throwaway CA of
+       * its own (`<stateDir>/mail/tls/ca.pem`, the default `caFile` of a local stack).
+       */
+      tls: z
+        .object({
+          enabled: z.boolean().default(false),
+          caFile: z.string().min(1).optional(),
+          /** The name the server's certificate must carry, when it is not the host connected to. */
+          serverName: z.string().min(1).optional(),
+        })
+        .prefault({}),
     }),
     /** The HTTP API of the built-in EDMS and manual registration (`sev api`, `sev start`). */
     api: hostPort.extend({
@@ -217,6 +231,11 @@ function defaults(env: Env) {
       smtp: { host: env.SEV_SMTP_HOST ?? '127.0.0.1', port: intOr(env, 'SEV_SMTP_PORT', 2525), secure: false },
       imap: { host: env.SEV_IMAP_HOST ?? '127.0.0.1', port: intOr(env, 'SEV_IMAP_PORT', 1143), secure: false },
       lmtpPort: intOr(env, 'SEV_LMTP_PORT', 2424),
+      tls: {
+        enabled: /^(1|on|true|yes)$/i.test(env.SEV_MAIL_TLS ?? ''),
+        ...(env.SEV_MAIL_TLS_CA && { caFile: env.SEV_MAIL_TLS_CA }),
+        ...(env.SEV_MAIL_TLS_SERVER_NAME && { serverName: env.SEV_MAIL_TLS_SERVER_NAME }),
+      },
     },
     organizations: [
       demoOrganization('org-a', 'Министерство экономического развития Энской области', 'Минэкономразвития', 'MINEK-001', domain, pgBase),

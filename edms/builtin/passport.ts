@@ -4,6 +4,7 @@ import type { Contact, DeloFile, DocInfoMessage, Document } from '../../codec/ty
 import type { Organization, Prisma } from '../../prisma/client';
 import type { IncomingPackage, StoredResource } from '../adapter';
 import { findParticipantByUid } from '../directory';
+import { sanitizeAttachmentName } from '../../exchange/package';
 import { toDbDate, toInstant } from './dates';
 import { EdmsError } from './errors';
 import type { Tx } from './tx';
@@ -121,10 +122,14 @@ function resourceOf(pkg: IncomingPackage, resourceId: number, what: string): Sto
   return resource;
 }
 
-/** DeloFile/Description is the name people gave the file; EDMS differ on whether it ends with the extension. */
+/**
+ * DeloFile/Description is the name people gave the file; EDMS differ on whether it ends with the
+ * extension. Read like an attachment's name: no folders, no invisible or control characters, so a
+ * hostile passport cannot put `../../etc/passwd` or a right-to-left override on a card.
+ */
 function fileName(file: DeloFile, stored: StoredResource): string {
   const description = file.description.trim();
-  if (!description) return stored.name;
   const extension = file.extension.trim().replace(/^\./, '');
-  return !extension || description.toLowerCase().endsWith(`.${extension.toLowerCase()}`) ? description : `${description}.${extension}`;
+  const named = !description || !extension || description.toLowerCase().endsWith(`.${extension.toLowerCase()}`) ? description : `${description}.${extension}`;
+  return sanitizeAttachmentName(named) || stored.name;
 }

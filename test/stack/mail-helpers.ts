@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type { SevConfig } from '../../workers/config';
+import { smtpOptions } from '../../exchange/tls';
 
 export {
   countMailbox,
@@ -21,8 +22,7 @@ export function uniqueSubject(label: string): string {
 }
 
 function transport(config: SevConfig) {
-  const { host, port, secure } = config.mail.smtp;
-  return nodemailer.createTransport({ host, port, secure });
+  return nodemailer.createTransport(smtpOptions(config));
 }
 
 /** Sends a message built by nodemailer through the stack's SMTP server; returns its Message-ID. */

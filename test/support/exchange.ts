@@ -36,8 +36,8 @@ const names = [
 /** Rules for every organization, or one set per organization (a, b, c). */
 export type TestRules = Parameters<typeof exchangeRules>[0] | Parameters<typeof exchangeRules>[0][];
 
-export function testConfig(prefix: string, count = 2, rules: TestRules = {}): SevConfig {
-  const base = loadConfig({});
+export function testConfig(prefix: string, count = 2, rules: TestRules = {}, env: NodeJS.ProcessEnv = {}): SevConfig {
+  const base = loadConfig(env);
   const pgBase = base.postgres.adminUrl.replace(/\/[^/]*$/, '');
   const run = randomBytes(3).toString('hex');
   const organizations = names.slice(0, count).map(([name, shortName], i) => {
@@ -59,10 +59,10 @@ export function testConfig(prefix: string, count = 2, rules: TestRules = {}): Se
 
 export async function startTestExchange(
   prefix: string,
-  options: { count?: number; rules?: TestRules; workers?: boolean } = {},
+  options: { count?: number; rules?: TestRules; workers?: boolean; env?: NodeJS.ProcessEnv } = {},
 ): Promise<TestExchange> {
-  const config = testConfig(prefix, options.count, options.rules);
-  const defaults = loadConfig({});
+  const config = testConfig(prefix, options.count, options.rules, options.env);
+  const defaults = loadConfig(options.env ?? {});
   // The mail stack serves the usual organizations and these: it knows the mailboxes it is given.
   await stackUp({ ...config, organizations: [...defaults.organizations, ...config.organizations] }, () => {});
   const orgs: TestOrganization[] = [];
