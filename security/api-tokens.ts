@@ -4,6 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { appendFile, chmod, mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { registerSecrets } from '../workers/log';
 
 export class ApiTokenError extends Error {
   override name = 'ApiTokenError';
@@ -25,6 +26,7 @@ export class ApiTokens {
       const token = line.slice(at + 1).trim();
       if (at <= 0 || !NAME.test(name) || token.length < 16) throw new ApiTokenError(`${where}: ожидается «имя:токен» (токен не короче 16 символов)`);
       byHash.set(hash(token), name);
+      registerSecrets([token]);
     };
     let text: string | undefined;
     try {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { REPORT_KINDS } from '../workflows/definitions';
+import { registerSecrets } from './log';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -33,9 +34,10 @@ const temporalSchema = z.object({
 const mailboxSchema = z.object({
   /** The exchange address of this organization: other SEVs send packages here. */
   address: z.email(),
-  /** IMAP login and password. */
+  /** IMAP login and password (or a file holding the password; SEV_MAILBOX_PASSWORD_<ID> wins over both). */
   user: z.string().min(1),
-  password: z.string().min(1),
+  password: z.string().default(''),
+  passwordFile: z.string().min(1).optional(),
 });
 
 /** How this organization handles what automation must not decide alone. */
@@ -298,6 +300,21 @@ export function loadConfig(env: Env = process.env): SevConfig {
   const merged = merge(defaults(env), fileData);
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) throw new ConfigError(formatIssues(parsed.error, file ? `defaults, environment and ${file}` : 'defaults and environment'));
+  for (const org of parsed.data.organizations) {
+    // A password may live in a file of its own (or come from SEV_MAILBOX_PASSWORD_<ID>), not in the configuration.
+    const fromEnv = env[`SEV_MAILBOX_PASSWORD_${org.id.toUpperCase().replace(/-/g, '_')}`];
+    if (fromEnv) org.mailbox.password = fromEnv;
+    else if (org.mailbox.passwordFile) {
+      try {
+        org.mailbox.password = readFileSync(org.mailbox.passwordFile, 'utf8').trim();
+      } catch (e) {
+        throw new ConfigError(`organizations.${org.id}.mailbox.passwordFile: cannot read ${org.mailbox.passwordFile}: ${(e as Error).message}`);
+      }
+    }
+  }
+  const without = parsed.data.organizations.find((o) => !o.mailbox.password);
+  if (without) throw new ConfigError(`organizations.${without.id}.mailbox: give password, passwordFile or SEV_MAILBOX_PASSWORD_${without.id.toUpperCase().replace(/-/g, '_')}`);
+  registerSecrets(parsed.data.organizations.map((o) => o.mailbox.password));
   return parsed.data;
 }
 
