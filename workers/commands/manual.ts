@@ -1,9 +1,8 @@
 // `sev manual`: manual registration (ручная регистрация) of received documents that SEV did not
 // register by itself (a possible duplicate, a rule): list what waits, register or reject it.
-import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { findOrganization } from '../config';
-import { CliError, type CliContext } from './context';
+import { actorOf, CliError, type CliContext } from './context';
 
 interface RegisterOptions {
   org: string;
@@ -16,16 +15,6 @@ interface RejectOptions {
   org: string;
   reason: string;
   by?: string;
-}
-
-/** Who decided: --by, or the operator's OS account, so the decision is never anonymous. */
-function decidedBy(by: string | undefined): string {
-  if (by?.trim()) return by.trim();
-  try {
-    return userInfo().username;
-  } catch {
-    return process.env.USER ?? 'оператор';
-  }
 }
 
 export function registerManualCommands(program: Command, ctx: CliContext): void {
@@ -59,7 +48,7 @@ export function registerManualCommands(program: Command, ctx: CliContext): void 
       const state = await registerManually(config, org, workflowId, {
         ...(opts.number ? { regNumber: opts.number } : {}),
         ...(opts.date ? { regDate: opts.date } : {}),
-        by: decidedBy(opts.by),
+        by: actorOf(opts.by),
       });
       // The registration asked for could not be made (e.g. the number is taken): it waits for a person again.
       if (!state.registration) throw new CliError(`документ не зарегистрирован: ${state.manual?.reason ?? state.details}`);
@@ -80,7 +69,7 @@ export function registerManualCommands(program: Command, ctx: CliContext): void 
       const org = findOrganization(config, opts.org);
       const { rejectManually, resolveWorkflowId } = await import('../manual');
       const workflowId = resolveWorkflowId(org, target);
-      const state = await rejectManually(config, org, workflowId, { reason: opts.reason.trim(), by: decidedBy(opts.by) });
+      const state = await rejectManually(config, org, workflowId, { reason: opts.reason.trim(), by: actorOf(opts.by) });
       console.log(`В регистрации отказано: ${opts.reason.trim()}. Корреспонденту отправлен доклад об отказе (Failure).`);
       console.log(`Процесс: ${workflowId} — ${state.details}`);
     });

@@ -2,12 +2,11 @@
 // addressees, and start one outbound exchange per addressee. `sev card show` prints a card with
 // its addressees' statuses and the reports received.
 import { readFile } from 'node:fs/promises';
-import { userInfo } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { findOrganization, temporalFor } from '../config';
 import type { CardAction } from '../../edms/builtin/events';
-import { CliError, type CliContext } from './context';
+import { actorOf, CliError, type CliContext } from './context';
 
 interface SendOptions {
   org: string;
@@ -94,7 +93,7 @@ export function registerCardActionCommands(program: Command, ctx: CliContext): v
     const config = ctx.config();
     const org = findOrganization(config, opts.org);
     const { actOnCard } = await import('../card-events');
-    const { event, routed, workflowIds } = await actOnCard(config, org, cardId, action, opts.by ?? userInfo().username, opts.key);
+    const { event, routed, workflowIds } = await actOnCard(config, org, cardId, action, actorOf(opts.by), opts.key);
     console.log(`${event.repeated ? 'Уже записано' : 'Записано'}: ${event.summary} (событие ${event.eventId}); ${routed}.`);
     for (const id of workflowIds) console.log(`  процесс: ${temporalFor(config, org).uiUrl}/namespaces/${temporalFor(config, org).namespace}/workflows/${encodeURIComponent(id)}`);
   };
