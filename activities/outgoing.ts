@@ -155,6 +155,52 @@ export function createOutgoingActivities(deps: ActivityDeps) {
     return { messageRowId: row.id, messageId, to: addressee.mailboxAddress };
   }
 
+  /**
+   * The report with this MessageID, stored once: built by `build` from the received passport the
+   * first time, and read back from the registry on a retry.
+   */
+  async function storedReport(
+    input: { messageRowId: string; workflowId: string },
+    messageId: string,
+    subject: string,
+    build: (passport: DocInfoMessage, received: { cardId: string | null }) => Promise<ReportMessage>,
+    cardId?: string,
+  ) {
+    const existing = await db.message.findUnique({ where: { direction_messageId: { direction: 'outgoing', messageId } } });
+    if (existing) return existing;
+    const received = await db.message.findUniqueOrThrow({ where: { id: input.messageRowId }, include: { peerOrganization: true } });
+    const correspondent = received.peerOrganization;
+    if (!correspondent?.mailboxAddress) throw ApplicationFailure.nonRetryable(`correspondent of message ${received.messageId} has no mailbox`, 'InvalidInput');
+    const report = await build(await receivedPassport(deps, input.messageRowId), received);
+    const { number, date } = report.notification.initialDoc;
+    return storePackage({
+      messageId,
+      kind: report.header.messageType,
+      subject: `${subject}: № ${number} от ${date}`,
+      to: correspondent.mailboxAddress,
+      message: report,
+      xmlName: 'Report.xml',
+      files: [],
+      record: {
+        peerOrganizationId: correspondent.id,
+        peerSevIndex: correspondent.sevIndex,
+        returnId: received.messageId ?? undefined,
+        cardId: cardId ?? received.cardId ?? undefined,
+        workflowId: input.workflowId,
+        documentUid: received.documentUid ?? undefined,
+      },
+    });
+  }
+
+  /** Sends a stored report; a bounce is recorded in the event log and returned, never thrown. */
+  async function sendReport(rowId: string, what: string, workflowId: string, messageId: string) {
+    const sent = await sendStored(rowId);
+    if (sent.ok) return { delivered: true as const };
+    // A bounced report is recorded, not fatal: the document itself is still handled.
+    await logEvent(deps, 'error', 'report.undeliverable', `Доклад ${what} не доставлен: ${sent.reason}`, { workflowId, messageId });
+    return { delivered: false as const, reason: sent.reason };
+  }
+
   return {
     async prepareOutgoingPackage({ cardId, addresseeId, documentUid }: { cardId: string; addresseeId: string; documentUid: string }) {
       const messageId = deterministicGuid(`${org.id}:out:${documentUid}:${addresseeId}:MainDoc`);
@@ -186,49 +232,14 @@ export function createOutgoingActivities(deps: ActivityDeps) {
       failure?: { code: number; text?: string };
     }) {
       const messageId = deterministicGuid(`${input.workflowId}:report:${input.event}`);
-      let row = await db.message.findUnique({ where: { direction_messageId: { direction: 'outgoing', messageId } } });
-      if (!row) {
-        const received = await db.message.findUniqueOrThrow({ where: { id: input.messageRowId }, include: { peerOrganization: true } });
-        const correspondent = received.peerOrganization;
-        if (!correspondent?.mailboxAddress) {
-          throw ApplicationFailure.nonRetryable(`correspondent of message ${received.messageId} has no mailbox`, 'InvalidInput');
-        }
-        const passport = await receivedPassport(deps, input.messageRowId);
-        const event: ReportEventToSend =
-          input.event === 'Reception'
-            ? { event: 'Reception' }
-            : input.event === 'Registration'
-              ? { event: 'Registration', ...input.registration! }
-              : { event: 'Failure', code: input.failure?.code ?? 0, text: input.failure?.text };
-        const report = reportPassport(org, passport, event, { messageId, time: new Date().toISOString() });
-        row = await storePackage({
-          messageId,
-          kind: report.header.messageType,
-          subject: `${subjects[input.event]}: № ${report.notification.initialDoc.number} от ${report.notification.initialDoc.date}`,
-          to: correspondent.mailboxAddress,
-          message: report,
-          xmlName: 'Report.xml',
-          files: [],
-          record: {
-            peerOrganizationId: correspondent.id,
-            peerSevIndex: correspondent.sevIndex,
-            returnId: received.messageId ?? undefined,
-            cardId: input.registration?.cardId ?? received.cardId ?? undefined,
-            workflowId: input.workflowId,
-            documentUid: received.documentUid ?? undefined,
-          },
-        });
-      }
-      const sent = await sendStored(row.id);
-      if (!sent.ok) {
-        // A bounced report is recorded, not fatal: the document itself is still handled.
-        await logEvent(deps, 'error', 'report.undeliverable', `Доклад ${input.event} не доставлен: ${sent.reason}`, {
-          workflowId: input.workflowId,
-          messageId,
-        });
-        return { messageId, delivered: false, reason: sent.reason };
-      }
-      return { messageId, delivered: true };
+      const event: ReportEventToSend =
+        input.event === 'Reception'
+          ? { event: 'Reception' }
+          : input.event === 'Registration'
+            ? { event: 'Registration', ...input.registration! }
+            : { event: 'Failure', code: input.failure?.code ?? 0, text: input.failure?.text };
+      const row = await storedReport(input, messageId, subjects[input.event]!, async (passport) => reportPassport(org, passport, event, { messageId, time: new Date().toISOString() }), input.registration?.cardId);
+      return { messageId, ...(await sendReport(row.id, input.event, input.workflowId, messageId)) };
     },
 
     /**
@@ -239,56 +250,23 @@ export function createOutgoingActivities(deps: ActivityDeps) {
     async reportCardEvents(input: { messageRowId: string; workflowId: string; eventIds: string[] }) {
       const events = await edms.getCardEvents(input.eventIds);
       const fresh = events.filter((event) => event.outcome === null);
-      if (fresh.length === 0) return { delivered: true, reported: 0 };
+      if (fresh.length === 0) return { delivered: true as const, reported: 0 };
       const messageId = deterministicGuid(`${input.workflowId}:events:${fresh[0]!.id}`);
-      let row = await db.message.findUnique({ where: { direction_messageId: { direction: 'outgoing', messageId } } });
-      if (!row) {
-        const received = await db.message.findUniqueOrThrow({ where: { id: input.messageRowId }, include: { peerOrganization: true } });
-        const correspondent = received.peerOrganization;
-        if (!correspondent?.mailboxAddress || !received.cardId) {
-          throw ApplicationFailure.nonRetryable(`message ${received.messageId}: no correspondent mailbox or no card`, 'InvalidInput');
-        }
-        const passport = await receivedPassport(deps, input.messageRowId);
+      const row = await storedReport(input, messageId, 'Доклад', async (passport, received) => {
         // The TaskList as it stood after the last of these events (kept with the event), else as it is now.
         const withTasks = fresh.filter((e) => e.kind === 'Consideration' || e.kind === 'Report');
         const snapshot = withTasks.at(-1)?.data.tasks;
-        const tasks = withTasks.length === 0 ? [] : Array.isArray(snapshot) ? (snapshot as Task[]) : await edms.getTaskList(received.cardId);
-        const report = eventReportPassport(
-          org,
-          passport,
-          fresh.map((event) => ({ kind: event.kind as CardEventToReport['kind'], occurredAt: event.occurredAt, data: event.data })),
-          tasks,
-          { messageId, time: new Date().toISOString() },
-        );
-        row = await storePackage({
-          messageId,
-          kind: 'Report',
-          subject: `Доклад: № ${report.notification.initialDoc.number} от ${report.notification.initialDoc.date}`,
-          to: correspondent.mailboxAddress,
-          message: report,
-          xmlName: 'Report.xml',
-          files: [],
-          record: {
-            peerOrganizationId: correspondent.id,
-            peerSevIndex: correspondent.sevIndex,
-            returnId: received.messageId ?? undefined,
-            cardId: received.cardId,
-            workflowId: input.workflowId,
-            documentUid: received.documentUid ?? undefined,
-          },
-        });
-      }
-      const sent = await sendStored(row.id);
+        const tasks = withTasks.length === 0 ? [] : Array.isArray(snapshot) ? (snapshot as Task[]) : received.cardId ? await edms.getTaskList(received.cardId) : [];
+        const events = fresh.map((event) => ({ kind: event.kind as CardEventToReport['kind'], occurredAt: event.occurredAt, data: event.data }));
+        return eventReportPassport(org, passport, events, tasks, { messageId, time: new Date().toISOString() });
+      });
+      const sent = await sendReport(row.id, 'о событиях', input.workflowId, messageId);
       await edms.settleCardEvents(
         fresh.map((event) => event.id),
         'reported',
         messageId,
       );
-      if (!sent.ok) {
-        await logEvent(deps, 'error', 'report.undeliverable', `Доклад о событиях не доставлен: ${sent.reason}`, { workflowId: input.workflowId, messageId });
-        return { delivered: false, reported: fresh.length, reason: sent.reason };
-      }
-      return { delivered: true, reported: fresh.length };
+      return { ...sent, reported: fresh.length };
     },
   };
 }

@@ -4,7 +4,7 @@
 // is started for each addressee it was sent to. An answer is also sent to the correspondent.
 // Should the signal be lost (Temporal away, a crash between), the worker's sweep signals events
 // that are still undecided again; the workflow's steps skip events decided already.
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { createBuiltinEdms } from '../edms/builtin';
 import { applyCardAction, describeCardEvent, undecidedCardEvents, type CardAction, type RecordedCardEvent } from '../edms/builtin/events';
 import { createPrismaClient, type PrismaClient } from '../prisma/client';
@@ -14,7 +14,7 @@ import { clip } from '../workflows/ui-text';
 import { temporalFor, type OrganizationConfig, type SevConfig } from './config';
 import { connectClient } from './temporal';
 import { logger } from './log';
-import { startOutboundExchanges } from './outbound';
+import { startOnce, startOutboundExchanges } from './outbound';
 
 const REPORTABLE: readonly string[] = ['Forwarding', 'Consideration', 'Report', 'Redirection', 'Answer'] satisfies CardEventKind[];
 
@@ -118,23 +118,15 @@ async function startFollowUps(client: Client, org: OrganizationConfig, db: Prism
       what: event.summary,
     };
     const workflowId = followUpWorkflowId(org.id, card.documentUid, input.addresseeSevIndex, event.eventId);
-    try {
-      await client.workflow.start('outboundFollowUpWorkflow', {
-        workflowId,
-        taskQueue: org.taskQueue,
-        args: [input],
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: [
-          { key: SevOrganization, value: org.id },
-          { key: SevDirection, value: 'out' },
-          { key: SevDocUid, value: card.documentUid },
-        ],
-        staticSummary: clip(`${kind === 'Editing' ? 'Исправление' : 'Дополнение'}: исходящий № ${card.regNumber ?? '—'} → ${addressee.name}`, 'summary'),
-        staticDetails: clip(event.summary, 'details'),
-      });
-    } catch (e) {
-      if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
-    }
+    await startOnce(client, org, 'outboundFollowUpWorkflow', workflowId, input, {
+      typedSearchAttributes: [
+        { key: SevOrganization, value: org.id },
+        { key: SevDirection, value: 'out' },
+        { key: SevDocUid, value: card.documentUid },
+      ],
+      staticSummary: clip(`${kind === 'Editing' ? 'Исправление' : 'Дополнение'}: исходящий № ${card.regNumber ?? '—'} → ${addressee.name}`, 'summary'),
+      staticDetails: clip(event.summary, 'details'),
+    });
     ids.push(workflowId);
   }
   return ids;

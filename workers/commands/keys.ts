@@ -12,35 +12,32 @@ export function registerKeyCommands(program: Command, ctx: CliContext): void {
   const load = async () => ({ ...(await import('../../security/keys')), ...(await import('../../security/organization-keys')) });
   const expiry = (days: number) => (days < 0 ? `ИСТЁК ${-days} дн. назад` : days <= WARN_DAYS ? `истекает через ${days} дн. — пора sev keys rotate` : `действует ещё ${days} дн.`);
 
+  /** A new self-signed key pair made current; `first` refuses when the store already has one. */
+  const makeKey = async (opts: { org: string; days: string }, first: boolean) => {
+    const config = ctx.config();
+    const org = findOrganization(config, opts.org);
+    const { keyStoreFor, generateKeyPair } = await load();
+    const store = keyStoreFor(config, org);
+    const current = first ? await store.current() : undefined;
+    if (current) throw new CliError(`у ${org.id} уже есть ключ ${current.fingerprint.slice(0, 16)}…; новый: sev keys rotate`);
+    const pair = await store.add(await generateKeyPair({ organization: org.name, sevIndex: org.sevIndex }, positive(opts.days)));
+    console.log(`${first ? 'Создан ключ' : 'Текущий ключ'} ${pair.fingerprint} (${pair.subject}), до ${pair.notAfter.toISOString().slice(0, 10)}; хранилище ${keysDirFor(config, org)}.`);
+    console.log(`Разошлите участникам сертификат: sev keys export --org ${org.id} --out ${org.id}.pem`);
+  };
+
   keys
     .command('generate')
     .description('создать ключ и самоподписанный сертификат организации (если ключа ещё нет)')
     .requiredOption('--org <id>', 'организация')
     .option('--days <n>', 'срок действия сертификата, дней', '365')
-    .action(async (opts: { org: string; days: string }) => {
-      const config = ctx.config();
-      const org = findOrganization(config, opts.org);
-      const { keyStoreFor, generateKeyPair } = await load();
-      const store = keyStoreFor(config, org);
-      const current = await store.current();
-      if (current) throw new CliError(`у ${org.id} уже есть ключ ${current.fingerprint.slice(0, 16)}…; новый: sev keys rotate`);
-      const pair = await store.add(await generateKeyPair({ organization: org.name, sevIndex: org.sevIndex }, positive(opts.days)));
-      console.log(`Создан ключ ${pair.fingerprint} (${pair.subject}), до ${pair.notAfter.toISOString().slice(0, 10)}; хранилище ${keysDirFor(config, org)}.`);
-      console.log(`Сертификат для участников: sev keys export --org ${org.id} --out ${org.id}.pem`);
-    });
+    .action((opts: { org: string; days: string }) => makeKey(opts, true));
 
   keys
     .command('rotate')
     .description('создать новый ключ и сделать его текущим; старые остаются для расшифровки')
     .requiredOption('--org <id>', 'организация')
     .option('--days <n>', 'срок действия сертификата, дней', '365')
-    .action(async (opts: { org: string; days: string }) => {
-      const config = ctx.config();
-      const org = findOrganization(config, opts.org);
-      const { keyStoreFor, generateKeyPair } = await load();
-      const pair = await keyStoreFor(config, org).add(await generateKeyPair({ organization: org.name, sevIndex: org.sevIndex }, positive(opts.days)));
-      console.log(`Текущий ключ ${org.id}: ${pair.fingerprint}, до ${pair.notAfter.toISOString().slice(0, 10)}. Разошлите участникам новый сертификат: sev keys export --org ${org.id}`);
-    });
+    .action((opts: { org: string; days: string }) => makeKey(opts, false));
 
   keys
     .command('import')
