@@ -36,9 +36,7 @@ export async function generateKeyPair(subject: { organization: string; sevIndex:
 
   const certificate = new pkijs.Certificate();
   certificate.version = 2;
-  const serial = randomBytes(16);
-  serial[0] = serial[0]! & 0x7f;
-  certificate.serialNumber = new asn1js.Integer({ valueHex: serial });
+  certificate.serialNumber = new asn1js.Integer({ valueHex: certificateSerial(randomBytes(16)) });
   const name = () =>
     new pkijs.RelativeDistinguishedNames({
       typesAndValues: [
@@ -63,6 +61,13 @@ export async function generateKeyPair(subject: { organization: string; sevIndex:
   const certPem = `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n').trim()}\n-----END CERTIFICATE-----\n`;
   const info = describeCertificate(certPem);
   return { keyPem, certPem, fingerprint: info.fingerprint, subject: info.subject, notBefore: info.notBefore, notAfter: info.notAfter };
+}
+
+/** A serial number from random bytes that DER writes as given: positive and minimal, its first byte 0x40–0x7f. */
+export function certificateSerial(random: Buffer): Buffer {
+  const serial = Buffer.from(random);
+  serial[0] = (serial[0]! & 0x3f) | 0x40;
+  return serial;
 }
 
 /** What a certificate says about itself. */

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { decryptEnveloped, encryptFor, isEnvelopedData, signDetached, verifyDetached } from '../../security/cms';
-import { daysLeft, generateKeyPair, KeyStore } from '../../security/keys';
+import { certificateSerial, daysLeft, generateKeyPair, KeyStore } from '../../security/keys';
 
 const run = promisify(execFile);
 const a = await generateKeyPair({ organization: 'Министерство «А»', sevIndex: 'ORG-A' });
@@ -77,4 +77,14 @@ test('the key store keeps keys readable by their owner only, and the newest curr
   } finally {
     await rm(path.dirname(dir), { recursive: true, force: true });
   }
+});
+
+test('serial numbers are positive and minimal DER integers, whatever the random bytes', async () => {
+  // A leading 0x00 before a byte below 0x80 is not DER: such a certificate once failed to parse.
+  for (const first of [0x00, 0x01, 0x7f, 0x80, 0xff]) {
+    const serial = certificateSerial(Buffer.from([first, 0x00, ...Array(14).fill(0x11)]));
+    assert.ok(serial[0]! >= 0x40 && serial[0]! <= 0x7f, `first byte ${serial[0]}`);
+    assert.equal(serial.length, 16);
+  }
+  for (let i = 0; i < 10; i++) assert.match((await generateKeyPair({ organization: `Организация ${i}`, sevIndex: `ORG-${i}` }, 1)).fingerprint, /^[0-9a-f]{64}$/);
 });
