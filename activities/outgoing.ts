@@ -11,7 +11,7 @@ import type { MessageKind } from '../prisma/client';
 import type { DocInfoMessage, ReportMessage, Task } from '../codec/types';
 import type { OutgoingDocument } from '../edms/adapter';
 import { signDetached } from '../security/cms';
-import { keyStoreFor, participantCertificates } from '../security/organization-keys';
+import { currentKey as currentKeyOf, participantCertificates } from '../security/organization-keys';
 import { sealPackage } from '../security/smime';
 import { ruleCovers } from '../workers/config';
 import type { ActivityDeps } from './deps';
@@ -99,7 +99,7 @@ export function createOutgoingActivities(deps: ActivityDeps) {
   }
 
   async function currentKey() {
-    const key = await keyStoreFor(config, org).current();
+    const key = await currentKeyOf(config, org);
     if (!key) throw ApplicationFailure.nonRetryable(`у организации ${org.id} нет ключа подписи: npx sev keys generate --org ${org.id}`, 'InvalidInput');
     return key;
   }

@@ -54,8 +54,35 @@ export async function trustConfiguredCertificates(config: SevConfig, db: PrismaC
   return added;
 }
 
+// Every package is signed and every received one verified: the current key and the participants'
+// certificates are read once a minute, not for each package. A rotated key or a newly trusted
+// certificate is in use within a minute (an empty answer is never kept).
+const CACHE_MS = 60_000;
+const keyCache = new Map<string, { at: number; pair: KeyPair }>();
+const certificateCache = new WeakMap<PrismaClient, Map<string, { at: number; pems: string[] }>>();
+
+/** The organization's current key pair, read from its key store at most once a minute. */
+export async function currentKey(config: SevConfig, org: OrganizationConfig): Promise<KeyPair | undefined> {
+  const store = keyStoreFor(config, org);
+  const cached = keyCache.get(store.dir);
+  if (cached && Date.now() - cached.at < CACHE_MS) return cached.pair;
+  const pair = await store.current();
+  if (pair) keyCache.set(store.dir, { at: Date.now(), pair });
+  return pair;
+}
+
 /** The certificates the directory trusts for a participant now: not revoked, within their validity. */
-export async function participantCertificates(db: PrismaClient, organizationId: string, at = new Date()): Promise<string[]> {
+export async function participantCertificates(db: PrismaClient, organizationId: string): Promise<string[]> {
+  const cache = certificateCache.get(db) ?? new Map<string, { at: number; pems: string[] }>();
+  certificateCache.set(db, cache);
+  const cached = cache.get(organizationId);
+  if (cached && Date.now() - cached.at < CACHE_MS) return cached.pems;
+  const pems = await readParticipantCertificates(db, organizationId);
+  if (pems.length > 0) cache.set(organizationId, { at: Date.now(), pems });
+  return pems;
+}
+
+async function readParticipantCertificates(db: PrismaClient, organizationId: string, at = new Date()): Promise<string[]> {
   const rows = await db.certificate.findMany({
     where: { organizationId, revokedAt: null, validFrom: { lte: at }, validTo: { gte: at } },
     orderBy: { validFrom: 'desc' },

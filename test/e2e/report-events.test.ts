@@ -4,8 +4,8 @@
 // that are both ordered and allowed, in the order B's events happened, each with its XML.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getCardEvents } from '../../edms/builtin/events';
-import { performCardAction } from '../../workers/card-events';
+import { applyCardAction, getCardEvents } from '../../edms/builtin/events';
+import { performCardAction, sweepCardEvents } from '../../workers/card-events';
 import { startOutboundExchanges } from '../../workers/outbound';
 import { inboundStateQuery, outboundStateQuery, type InboundState } from '../../workflows/definitions';
 import { eventually, startTestExchange, type TestExchange, type TestOrganization } from '../support/exchange';
@@ -174,4 +174,22 @@ test('when the subscription has ended the workflow is complete, and a later even
   assert.equal(event!.outcome, 'subscriptionEnded');
   await new Promise((r) => setTimeout(r, 3000));
   assert.deepEqual((await C.edms.getCard(card.cardId)).addressees[0]!.reports.map((r) => r.event), ['Reception', 'Registration']);
+});
+
+test('an event whose signal was lost is signalled again by the sweep and reported once', async () => {
+  const { card, incoming } = await sendAndRegister('О потерянном сигнале');
+  // Saved in the EDMS, but the signal never went (Temporal was away at that moment).
+  const recorded = await applyCardAction(B.db, incoming.id, { type: 'addTask', text: 'Проверить сведения', executors: [{ name: 'Орлов О. О.' }] }, 'Секретарь Б');
+  assert.equal((await getCardEvents(B.db, [recorded.eventId]))[0]!.outcome, null, 'undecided until its workflow hears of it');
+
+  assert.ok((await sweepCardEvents(ex.config, B.org, ex.client, B.db, 0)) >= 1);
+  await eventually('the event reported after the sweep', async () => {
+    const [event] = await getCardEvents(B.db, [recorded.eventId]);
+    return event?.outcome === 'reported' ? event : undefined;
+  });
+  // A second sweep (or the worker's own) finds nothing to do, and A holds the report once.
+  await sweepCardEvents(ex.config, B.org, ex.client, B.db, 0);
+  await eventually('A holds the Consideration report', async () => (await A.db.documentReport.count({ where: { cardId: card.cardId, event: 'Consideration' } })) || undefined);
+  await new Promise((r) => setTimeout(r, 2000));
+  assert.equal(await A.db.documentReport.count({ where: { cardId: card.cardId, event: 'Consideration' } }), 1);
 });
