@@ -35,12 +35,35 @@ export function certificateFingerprint(input: CertificateInput): string {
   return createHash('sha256').update(certificateDer(input)).digest('hex');
 }
 
-function parseCertificate(input: CertificateInput): pkijs.Certificate {
-  try {
-    return pkijs.Certificate.fromBER(toArrayBuffer(certificateDer(input)));
-  } catch (e) {
-    throw new CmsError(`not a certificate: ${(e as Error).message}`);
+// Parsing a certificate or importing a key costs milliseconds, and every package is signed and
+// verified: both are kept, by their PEM (certificates and keys never change under one PEM).
+const MEMO_LIMIT = 256;
+const certificates = new Map<string, pkijs.Certificate>();
+const signingKeys = new Map<string, Promise<webcrypto.CryptoKey>>();
+
+function memo<V>(map: Map<string, V>, key: string, make: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    if (map.size >= MEMO_LIMIT) map.clear();
+    value = make();
+    map.set(key, value);
   }
+  return value;
+}
+
+function parseCertificate(input: CertificateInput): pkijs.Certificate {
+  const parse = () => {
+    try {
+      return pkijs.Certificate.fromBER(toArrayBuffer(certificateDer(input)));
+    } catch (e) {
+      throw new CmsError(`not a certificate: ${(e as Error).message}`);
+    }
+  };
+  return typeof input === 'string' ? memo(certificates, input, parse) : parse();
+}
+
+function signingKey(keyPem: string): Promise<webcrypto.CryptoKey> {
+  return memo(signingKeys, keyPem, () => webcrypto.subtle.importKey('pkcs8', pkcs8Der(keyPem), { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign']));
 }
 
 function toArrayBuffer(data: Uint8Array): ArrayBuffer {
@@ -54,7 +77,7 @@ function pkcs8Der(keyPem: string): Buffer {
 /** A detached CMS SignedData (DER) of `data` with the key and its certificate (included in the signature). */
 export async function signDetached(data: Uint8Array, keyPem: string, certPem: string): Promise<Buffer> {
   const certificate = parseCertificate(certPem);
-  const key = await webcrypto.subtle.importKey('pkcs8', pkcs8Der(keyPem), { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign']);
+  const key = await signingKey(keyPem);
   const digest = createHash('sha256').update(data).digest();
   const signedAttrs = new pkijs.SignedAndUnsignedAttributes({
     type: 0,
@@ -101,9 +124,10 @@ export async function verifyDetached(data: Uint8Array, signature: Uint8Array, tr
     return { ok: false, code: 'malformed', reason: `файл подписи не разбирается: ${(e as Error).message}` };
   }
   if (signedData.signerInfos.length !== 1) return { ok: false, code: 'malformed', reason: `в подписи ${signedData.signerInfos.length} подписантов, ожидался один` };
-  const trustedCerts = trusted.map(parseCertificate);
-  // The signer may be named without its certificate inside: the directory's certificates are offered too.
-  signedData.certificates = [...(signedData.certificates ?? []), ...trustedCerts];
+  const trustedCerts = trusted.map((pem) => ({ certificate: parseCertificate(pem), fingerprint: certificateFingerprint(pem) }));
+  // Only the directory's certificates are offered: the signer must be one of them, whatever
+  // certificate the signature carries inside (one could name the same issuer and serial).
+  signedData.certificates = trustedCerts.map((t) => t.certificate);
   let result: pkijs.SignedDataVerifyResult;
   try {
     result = await signedData.verify({ signer: 0, data: toArrayBuffer(Buffer.from(data)), extendedMode: true, checkChain: false });
@@ -114,13 +138,12 @@ export async function verifyDetached(data: Uint8Array, signature: Uint8Array, tr
     return { ok: false, code: 'invalid', reason: `подпись не верна${failed.message ? `: ${failed.message}` : ''}` };
   }
   if (!result.signatureVerified || !result.signerCertificate) return { ok: false, code: 'invalid', reason: 'подпись не верна' };
-  const signerFingerprint = createHash('sha256').update(Buffer.from(result.signerCertificate.toSchema().toBER(false))).digest('hex');
-  const trustedFingerprints = new Set(trusted.map(certificateFingerprint));
-  if (!trustedFingerprints.has(signerFingerprint)) return { ok: false, code: 'untrusted', reason: 'подпись сделана сертификатом, которого нет в справочнике для этого участника' };
+  const signer = trustedCerts.find((t) => t.certificate === result.signerCertificate);
+  if (!signer) return { ok: false, code: 'untrusted', reason: 'подпись сделана сертификатом, которого нет в справочнике для этого участника' };
+  const signerFingerprint = signer.fingerprint;
   const signingTime = signingTimeOf(signedData);
-  const signer = result.signerCertificate;
   const at = signingTime ?? new Date();
-  if (at < signer.notBefore.value || at > signer.notAfter.value) return { ok: false, code: 'untrusted', reason: 'сертификат подписанта не действовал в момент подписи' };
+  if (at < signer.certificate.notBefore.value || at > signer.certificate.notAfter.value) return { ok: false, code: 'untrusted', reason: 'сертификат подписанта не действовал в момент подписи' };
   return { ok: true, signerFingerprint, ...(signingTime && { signingTime }) };
 }
 
