@@ -11,7 +11,7 @@ import type { MessageKind } from '../prisma/client';
 import type { DocInfoMessage, ReportMessage, Task } from '../codec/types';
 import type { OutgoingDocument } from '../edms/adapter';
 import { signDetached } from '../security/cms';
-import { currentKey as currentKeyOf, participantCertificates } from '../security/organization-keys';
+import { currentKey, participantCertificates } from '../security/organization-keys';
 import { sealPackage } from '../security/smime';
 import { ruleCovers } from '../workers/config';
 import type { ActivityDeps } from './deps';
@@ -66,7 +66,7 @@ export function createOutgoingActivities(deps: ActivityDeps) {
     files: { name: string; sha256: string }[];
     record: { peerOrganizationId: string; peerSevIndex: string; returnId?: string; cardId?: string; workflowId: string; documentUid?: string };
   }) {
-    const key = await currentKey();
+    const key = await ourKey();
     const mailMessageId = mailMessageIdFor(input.messageId, org.mailbox.address);
     const signatureName = `${input.xmlName}.sig`;
     const resources = input.message.header.resources;
@@ -98,8 +98,9 @@ export function createOutgoingActivities(deps: ActivityDeps) {
     });
   }
 
-  async function currentKey() {
-    const key = await currentKeyOf(config, org);
+  /** Our current signing key; a missing one stops the step for good, naming the command that makes it. */
+  async function ourKey() {
+    const key = await currentKey(config, org);
     if (!key) throw ApplicationFailure.nonRetryable(`у организации ${org.id} нет ключа подписи: npx sev keys generate --org ${org.id}`, 'InvalidInput');
     return key;
   }
@@ -114,7 +115,7 @@ export function createOutgoingActivities(deps: ActivityDeps) {
 
   /** Our signature of each file of the card, kept in the blob store beside it (an EDS of the passport). */
   async function signFiles(doc: OutgoingDocument): Promise<OutgoingDocument> {
-    const key = await currentKey();
+    const key = await ourKey();
     const files = await Promise.all(
       doc.files.map(async (file) => {
         const signature = await putBlob(db, await signDetached(await getBlob(db, file.sha256), key.keyPem, key.certPem));

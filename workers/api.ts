@@ -111,7 +111,7 @@ const routes: Route[] = [
     async handle(ctx, [cardId]) {
       const body = parse(cardActionBody, await ctx.body());
       const { by, idempotencyKey, ...action } = body as { by?: string; idempotencyKey?: string } & CardAction;
-      const done = await performCardAction(ctx.config, ctx.org, await ctx.client(), ctx.db, cardId!, action, actor(ctx, by), idempotencyKey);
+      const done = await performCardAction(ctx.org, await ctx.client(), ctx.db, cardId!, action, actor(ctx, by), idempotencyKey);
       return { status: done.event.repeated ? 200 : 201, body: done };
     },
   },

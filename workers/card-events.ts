@@ -8,15 +8,13 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { createBuiltinEdms } from '../edms/builtin';
 import { applyCardAction, describeCardEvent, undecidedCardEvents, type CardAction, type RecordedCardEvent } from '../edms/builtin/events';
 import { createPrismaClient, type PrismaClient } from '../prisma/client';
-import { cardEventSignal, followUpWorkflowId, type CardEventKind, type FollowUpInput } from '../workflows/definitions';
+import { cardEventSignal, followUpWorkflowId, isCardEventKind, type FollowUpInput } from '../workflows/definitions';
 import { SevDirection, SevDocUid, SevOrganization } from '../workflows/search-attributes';
 import { clip } from '../workflows/ui-text';
 import { temporalFor, type OrganizationConfig, type SevConfig } from './config';
 import { connectClient } from './temporal';
 import { logger } from './log';
 import { startOnce, startOutboundExchanges } from './outbound';
-
-const REPORTABLE: readonly string[] = ['Forwarding', 'Consideration', 'Report', 'Redirection', 'Answer'] satisfies CardEventKind[];
 
 export interface CardActionResult {
   event: RecordedCardEvent;
@@ -27,7 +25,6 @@ export interface CardActionResult {
 
 /** Applies an action to a card, records its event and hands it to the exchange. */
 export async function performCardAction(
-  config: SevConfig,
   org: OrganizationConfig,
   client: Client,
   db: PrismaClient,
@@ -37,7 +34,7 @@ export async function performCardAction(
   idempotencyKey?: string,
 ): Promise<CardActionResult> {
   const event = await applyCardAction(db, cardId, action, actor, idempotencyKey);
-  const routed = await dispatchCardEvent(config, org, client, db, event);
+  const routed = await dispatchCardEvent(org, client, db, event);
   return { event, ...routed };
 }
 
@@ -46,7 +43,7 @@ export async function actOnCard(config: SevConfig, org: OrganizationConfig, card
   const db = createPrismaClient(org.databaseUrl);
   const client = await connectClient(temporalFor(config, org));
   try {
-    return await performCardAction(config, org, client, db, cardId, action, actor, idempotencyKey);
+    return await performCardAction(org, client, db, cardId, action, actor, idempotencyKey);
   } finally {
     await client.connection.close();
     await db.$disconnect();
@@ -55,7 +52,6 @@ export async function actOnCard(config: SevConfig, org: OrganizationConfig, card
 
 /** Hands one recorded event to the exchange; safe to repeat. */
 export async function dispatchCardEvent(
-  config: SevConfig,
   org: OrganizationConfig,
   client: Client,
   db: PrismaClient,
@@ -72,12 +68,12 @@ export async function dispatchCardEvent(
       await edms.settleCardEvents([event.eventId], 'noCorrespondent');
       return { routed: 'документ получен не через СЭВ: докладывать некому', workflowIds };
     }
-    if (!REPORTABLE.includes(event.kind)) {
+    if (!isCardEventKind(event.kind)) {
       await edms.settleCardEvents([event.eventId], 'notOrdered');
       return { routed: 'о таком событии доклад не предусмотрен', workflowIds };
     }
     try {
-      await client.workflow.getHandle(event.inboundWorkflowId).signal(cardEventSignal, { eventId: event.eventId, kind: event.kind as CardEventKind });
+      await client.workflow.getHandle(event.inboundWorkflowId).signal(cardEventSignal, { eventId: event.eventId, kind: event.kind });
       workflowIds.unshift(event.inboundWorkflowId);
       return { routed: `передано процессу документа ${event.inboundWorkflowId}`, workflowIds };
     } catch (e) {
@@ -133,12 +129,12 @@ async function startFollowUps(client: Client, org: OrganizationConfig, db: Prism
 }
 
 /** Signals again the events that stayed undecided for a while (a lost signal); run periodically by the worker. */
-export async function sweepCardEvents(config: SevConfig, org: OrganizationConfig, client: Client, db: PrismaClient, olderThanMs = 60_000): Promise<number> {
+export async function sweepCardEvents(org: OrganizationConfig, client: Client, db: PrismaClient, olderThanMs = 60_000): Promise<number> {
   const log = logger({ org: org.id, component: 'card-events' });
   const stale = await undecidedCardEvents(db, new Date(Date.now() - olderThanMs));
   for (const row of stale) {
     try {
-      await dispatchCardEvent(config, org, client, db, await describeCardEvent(db, row.id));
+      await dispatchCardEvent(org, client, db, await describeCardEvent(db, row.id));
     } catch (e) {
       log.warn('card event not handed over; the next sweep tries again', { eventId: row.id, error: (e as Error).message });
     }
@@ -147,9 +143,9 @@ export async function sweepCardEvents(config: SevConfig, org: OrganizationConfig
 }
 
 /** The sweep of one organization, every `intervalMs`, until stopped. */
-export function startCardEventSweep(config: SevConfig, org: OrganizationConfig, client: Client, db: PrismaClient, intervalMs = 60_000): { stop(): void } {
+export function startCardEventSweep(org: OrganizationConfig, client: Client, db: PrismaClient, intervalMs = 60_000): { stop(): void } {
   const timer = setInterval(() => {
-    void sweepCardEvents(config, org, client, db).catch((e) => logger({ org: org.id, component: 'card-events' }).warn('sweep failed', { error: (e as Error).message }));
+    void sweepCardEvents(org, client, db).catch((e) => logger({ org: org.id, component: 'card-events' }).warn('sweep failed', { error: (e as Error).message }));
   }, intervalMs);
   timer.unref();
   return { stop: () => clearInterval(timer) };

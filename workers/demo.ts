@@ -111,10 +111,10 @@ async function playEventsAtB(config: SevConfig, client: Client, B: OrganizationC
     const card = await dbB.registrationCard.findFirstOrThrow({ where: { direction: 'incoming', documentUid }, include: { tasks: true } });
     const task = card.tasks[0];
     if (!task) throw new DemoFailed('резолюция не дошла до адресата');
-    const forwarded = await performCardAction(config, B, client, dbB, card.id, { type: 'forward', to: 'Козлов К.К.', post: 'Глава администрации' }, 'Секретарь', `demo-forward-${card.id}`);
+    const forwarded = await performCardAction(B, client, dbB, card.id, { type: 'forward', to: 'Козлов К.К.', post: 'Глава администрации' }, 'Секретарь', `demo-forward-${card.id}`);
     say(`${step++}. В «${B.shortName}» документ передан на рассмотрение: ${forwarded.event.summary.replace(/^Передан на рассмотрение: /, '')}.`);
     say(`   Процесс документа у «${B.shortName}»: ${workflowLink(config, B, forwarded.workflowIds[0] ?? '')}`);
-    await performCardAction(config, B, client, dbB, card.id, { type: 'reportExecution', task: task.uid, executor: EXECUTOR, text: 'Участие подтверждено, представитель назначен', status: 'Исполнено' }, EXECUTOR, `demo-report-${card.id}`);
+    await performCardAction(B, client, dbB, card.id, { type: 'reportExecution', task: task.uid, executor: EXECUTOR, text: 'Участие подтверждено, представитель назначен', status: 'Исполнено' }, EXECUTOR, `demo-report-${card.id}`);
     say(`${step++}. Исполнитель ${EXECUTOR} отчитался об исполнении резолюции.`);
     while (Date.now() < deadline) {
       const reports = await dbA.executionReport.findMany({ where: { executor: { task: { cardId: cardAtA } } }, include: { executor: true } });

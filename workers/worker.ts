@@ -127,7 +127,7 @@ export async function startWorkers(config: SevConfig, organizations: Organizatio
         const client: Client = await connectClient(temporal);
         resources.push(client.connection);
         intakes.push(startOrganizationIntake(config, org, db, client, mail, options));
-        const sweep = startCardEventSweep(config, org, client, db, options.cardEventSweepMs);
+        const sweep = startCardEventSweep(org, client, db, options.cardEventSweepMs);
         resources.push({ close: () => sweep.stop() });
       }
     }

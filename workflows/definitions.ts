@@ -45,6 +45,11 @@ export const REPORT_KINDS = ['Reception', 'Registration', 'Forwarding', 'Conside
 export type ReportKind = (typeof REPORT_KINDS)[number];
 /** Events at the addressee after registration, produced by the EDMS. */
 export type CardEventKind = Exclude<ReportKind, 'Reception' | 'Registration'>;
+export const CARD_EVENT_KINDS: readonly CardEventKind[] = ['Forwarding', 'Consideration', 'Report', 'Redirection', 'Answer'];
+
+export function isCardEventKind(kind: unknown): kind is CardEventKind {
+  return (CARD_EVENT_KINDS as readonly unknown[]).includes(kind);
+}
 
 /**
  * Which reports go to the correspondent of one document: those it ordered (its Subscriptions, or

@@ -20,6 +20,7 @@ import {
 import {
   cardEventSignal,
   inboundStateQuery,
+  isCardEventKind,
   reportDecision,
   manualDecisionSignal,
   manualRegisterUpdate,
@@ -52,7 +53,7 @@ export async function inboundMessageWorkflow(input: InboundMessageInput): Promis
 
   setHandler(inboundStateQuery, () => state);
   setHandler(cardEventSignal, (event) => {
-    if (typeof event?.eventId !== 'string' || !CARD_EVENT_KINDS.includes(event.kind)) {
+    if (typeof event?.eventId !== 'string' || !isCardEventKind(event.kind)) {
       log.warn('card event signal ignored: expected {"eventId":…,"kind":"Forwarding"|…}', { signal: event });
       return;
     }
@@ -377,7 +378,6 @@ const reportNames: Record<ReportKind | 'Failure', string> = {
   Answer: 'ответ',
 };
 
-const CARD_EVENT_KINDS: readonly string[] = ['Forwarding', 'Consideration', 'Report', 'Redirection', 'Answer'];
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 function emptyCounts(): NonNullable<InboundState['events']> {

@@ -41,7 +41,7 @@ test(`a document that receives ${EVENTS} events: the workflow continues as new, 
     Array.from({ length: PARALLEL }, async () => {
       while (next < EVENTS) {
         const i = next++;
-        await performCardAction(ex.config, B.org, ex.client, B.db, incoming.id, { type: 'forward', to: `Исполнитель ${i + 1}` }, 'Секретарь Б', `fwd-${i}`);
+        await performCardAction(B.org, ex.client, B.db, incoming.id, { type: 'forward', to: `Исполнитель ${i + 1}` }, 'Секретарь Б', `fwd-${i}`);
       }
     }),
   );

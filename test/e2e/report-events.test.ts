@@ -44,7 +44,7 @@ async function sendAndRegister(annotation: string) {
   return { card, outboundId: outboundId!, incoming, inboundId: message.workflowId! };
 }
 
-const act = (cardId: string, action: Parameters<typeof performCardAction>[5]) => performCardAction(ex.config, B.org, ex.client, B.db, cardId, action, 'Секретарь Б');
+const act = (cardId: string, action: Parameters<typeof performCardAction>[4]) => performCardAction(B.org, ex.client, B.db, cardId, action, 'Секретарь Б');
 
 test('every event kind at B: A receives exactly the ordered and allowed reports, in order', async () => {
   const { card, outboundId, incoming, inboundId } = await sendAndRegister('О подготовке к отопительному сезону');
@@ -125,8 +125,8 @@ test('every event kind at B: A receives exactly the ordered and allowed reports,
 
 test('a repeated action with the same key records one event and sends one report', async () => {
   const { card, incoming } = await sendAndRegister('О повторной передаче');
-  const first = await performCardAction(ex.config, B.org, ex.client, B.db, incoming.id, { type: 'addTask', text: 'Рассмотреть', executors: [{ name: 'Петров П. П.' }] }, 'Секретарь Б', 'key-1');
-  const again = await performCardAction(ex.config, B.org, ex.client, B.db, incoming.id, { type: 'addTask', text: 'Рассмотреть', executors: [{ name: 'Петров П. П.' }] }, 'Секретарь Б', 'key-1');
+  const first = await performCardAction(B.org, ex.client, B.db, incoming.id, { type: 'addTask', text: 'Рассмотреть', executors: [{ name: 'Петров П. П.' }] }, 'Секретарь Б', 'key-1');
+  const again = await performCardAction(B.org, ex.client, B.db, incoming.id, { type: 'addTask', text: 'Рассмотреть', executors: [{ name: 'Петров П. П.' }] }, 'Секретарь Б', 'key-1');
   assert.equal(again.event.eventId, first.event.eventId);
   assert.equal(again.event.repeated, true);
   assert.equal(await B.db.task.count({ where: { cardId: incoming.id } }), 1);
@@ -182,13 +182,13 @@ test('an event whose signal was lost is signalled again by the sweep and reporte
   const recorded = await applyCardAction(B.db, incoming.id, { type: 'addTask', text: 'Проверить сведения', executors: [{ name: 'Орлов О. О.' }] }, 'Секретарь Б');
   assert.equal((await getCardEvents(B.db, [recorded.eventId]))[0]!.outcome, null, 'undecided until its workflow hears of it');
 
-  assert.ok((await sweepCardEvents(ex.config, B.org, ex.client, B.db, 0)) >= 1);
+  assert.ok((await sweepCardEvents(B.org, ex.client, B.db, 0)) >= 1);
   await eventually('the event reported after the sweep', async () => {
     const [event] = await getCardEvents(B.db, [recorded.eventId]);
     return event?.outcome === 'reported' ? event : undefined;
   });
   // A second sweep (or the worker's own) finds nothing to do, and A holds the report once.
-  await sweepCardEvents(ex.config, B.org, ex.client, B.db, 0);
+  await sweepCardEvents(B.org, ex.client, B.db, 0);
   await eventually('A holds the Consideration report', async () => (await A.db.documentReport.count({ where: { cardId: card.cardId, event: 'Consideration' } })) || undefined);
   await new Promise((r) => setTimeout(r, 2000));
   assert.equal(await A.db.documentReport.count({ where: { cardId: card.cardId, event: 'Consideration' } }), 1);

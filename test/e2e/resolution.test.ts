@@ -65,9 +65,9 @@ test('a resolution with executors at B: their report comes back to A and shows o
   assert.equal(task!.uid, taskAtA.uid, 'the task keeps its UID across organizations');
 
   // B's executor reports: the report goes back to A as an execution report.
-  await performCardAction(ex.config, B.org, ex.client, B.db, incoming.id, { type: 'reportExecution', task: task!.uid, executor: 'Петров П. П.', text: 'Отчёт подготовлен', status: 'Исполнено' }, 'Петров П. П.');
+  await performCardAction(B.org, ex.client, B.db, incoming.id, { type: 'reportExecution', task: task!.uid, executor: 'Петров П. П.', text: 'Отчёт подготовлен', status: 'Исполнено' }, 'Петров П. П.');
   // A's own executor reports on the same task at A: a follow-up (AddToDoc) takes it to B.
-  const own = await performCardAction(ex.config, A.org, ex.client, A.db, sent.cardId, { type: 'reportExecution', task: task!.uid, executor: 'Иванова И. И.', text: 'Данные министерства переданы' }, 'Иванова И. И.');
+  const own = await performCardAction(A.org, ex.client, A.db, sent.cardId, { type: 'reportExecution', task: task!.uid, executor: 'Иванова И. И.', text: 'Данные министерства переданы' }, 'Иванова И. И.');
   assert.equal(own.event.followUp, 'AddToDoc');
   assert.equal(own.workflowIds.length, 1, 'one follow-up per addressee the document went to');
 
@@ -113,9 +113,9 @@ test('a new file goes as AddToDoc and a corrected card as Editing; B updates its
     const state = await ex.client.workflow.getHandle(sent.workflowIds[0]!).query(outboundStateQuery);
     return state.status === 'registered' ? state : undefined;
   });
-  const file = await performCardAction(ex.config, A.org, ex.client, A.db, sent.cardId, { type: 'addFile', name: 'Изменения к графику.txt', contentBase64: Buffer.from('Изменения').toString('base64') }, 'Иванова И. И.');
+  const file = await performCardAction(A.org, ex.client, A.db, sent.cardId, { type: 'addFile', name: 'Изменения к графику.txt', contentBase64: Buffer.from('Изменения').toString('base64') }, 'Иванова И. И.');
   assert.equal(file.event.followUp, 'AddToDoc');
-  const edit = await performCardAction(ex.config, A.org, ex.client, A.db, sent.cardId, { type: 'edit', annotation: 'О графике дежурств на декабрь' }, 'Иванова И. И.');
+  const edit = await performCardAction(A.org, ex.client, A.db, sent.cardId, { type: 'edit', annotation: 'О графике дежурств на декабрь' }, 'Иванова И. И.');
   assert.equal(edit.event.followUp, 'Editing');
 
   // Either may come first (the Editing carries every file too); both end applied.
