@@ -5,7 +5,6 @@
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import {
@@ -15,9 +14,10 @@ import {
   type SqlMigrationAwareDriverAdapterFactory,
 } from '@prisma/driver-adapter-utils';
 import type * as Engine from '@prisma/schema-engine-wasm/schema_engine_bg';
+import { projectRoot } from '../workers/config';
 import { ensureDatabase, redactUrl } from './database';
 
-const prismaDir = path.dirname(fileURLToPath(import.meta.url));
+const prismaDir = path.join(projectRoot, 'prisma');
 export const schemaPath = path.join(prismaDir, 'schema.prisma');
 /** The schema as of the last migration: the starting point of the next migration's diff. */
 export const snapshotPath = path.join(prismaDir, 'schema.snapshot.prisma');

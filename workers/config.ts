@@ -1,13 +1,22 @@
 // The one place that reads configuration: environment variables and an optional JSON file,
 // validated with zod, then passed down. Nothing else in SEV reads process.env.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { REPORT_KINDS } from '../workflows/definitions';
 import { registerSecrets } from './log';
 
-export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The checkout: the nearest folder above this module with SEV's package.json (the compiled command runs from node_modules/.cache). */
+export const projectRoot = findProjectRoot(path.dirname(fileURLToPath(import.meta.url)));
+
+function findProjectRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'sev') return dir;
+    if (path.dirname(dir) === dir) throw new Error(`SEV's package.json is not found above ${from}`);
+  }
+}
 
 const hostPort = z.object({
   host: z.string().min(1),
