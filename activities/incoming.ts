@@ -7,8 +7,10 @@ import { EdmsError } from '../edms/builtin/errors';
 import type { DocInfoMessage, ReportMessage } from '../codec/types';
 import type { DuplicateCandidate, FollowUpOutcome, IncomingPackage, ManualRegistration, RegistrationOutcome, StoredResource } from '../edms/adapter';
 import { findParticipantByMailbox, findParticipantByUid } from '../edms/directory';
-import { readPackage, type ReadPackage } from '../exchange/package';
-import { getBlob, putBlob, sha256Hex } from '../registry/blobs';
+import type { ReadPackage } from '../exchange/package';
+import type { Prisma } from '../prisma/client';
+import { blobChunks } from '../registry/blobs';
+import { manifestOf, packageOf, readIntoStore, type PackageManifest } from '../registry/packages';
 import { setMessageStatus } from '../registry/messages';
 import type { ReportReceived } from '../workflows/definitions';
 import { FailureCode, type ReportPolicy } from '../workflows/definitions';
@@ -44,10 +46,18 @@ async function loadPackage(deps: ActivityDeps, messageRowId: string): Promise<Lo
   if (!row?.rawSha256) throw ApplicationFailure.nonRetryable(`message ${messageRowId} has no stored raw mail`, 'NotFound');
   const cached = cachedPackage(row.rawSha256);
   if (cached) return { row, pkg: cached };
-  const pkg = await readPackage(await getBlob(deps.db, row.rawSha256), deps.organization.rules.limits);
-  // The intake stored this mail only after reading it as a package; the same bytes read the same way.
-  if (!pkg.ok) throw ApplicationFailure.nonRetryable(`stored mail ${row.rawSha256} is no longer a package: ${pkg.reason}`, 'InvalidPackage');
-  cachePackage(row.rawSha256, row.rawSize ?? 0, pkg);
+  let pkg: ReadPackage;
+  if (row.package) {
+    pkg = await packageOf(deps.db, row.package as unknown as PackageManifest);
+  } else {
+    // Recorded before the intake kept packages: read from the raw mail once, kept from now on.
+    const read = await readIntoStore(deps.db, blobChunks(deps.db, row.rawSha256), deps.organization.rules.limits);
+    // The intake stored this mail only after reading it as a package; the same bytes read the same way.
+    if (!read.ok) throw ApplicationFailure.nonRetryable(`stored mail ${row.rawSha256} is no longer a package: ${read.reason}`, 'InvalidPackage');
+    pkg = read;
+    await deps.db.message.update({ where: { id: row.id }, data: { package: manifestOf(read) as unknown as Prisma.InputJsonObject } });
+  }
+  cachePackage(row.rawSha256, pkg);
   return { row, pkg };
 }
 
@@ -74,14 +84,14 @@ async function incomingPackage(deps: ActivityDeps, messageRowId: string): Promis
   if (!matched.ok) throw ApplicationFailure.nonRetryable(`message ${row.messageId}: ${matched.reason}`, 'InvalidPackage');
   const resources: StoredResource[] = message.header.resources.flatMap((resource) => {
     const file = matched.byUid.get(resource.uid);
-    return file ? [{ uid: resource.uid, name: resource.uniqueName, sha256: sha256Hex(file.content), size: file.size }] : [];
+    return file ? [{ uid: resource.uid, name: resource.uniqueName, sha256: file.sha256, size: file.size }] : [];
   });
   return {
     messageRowId,
     senderOrganizationId: senderRow.peerOrganizationId,
     message,
     resources,
-    passportSha256: sha256Hex(pkg.passport.content),
+    passportSha256: pkg.passport.sha256,
   };
 }
 
@@ -133,7 +143,7 @@ export function createIncomingActivities(deps: ActivityDeps) {
           versionUid: message.kind !== 'Report' && 'documents' in message ? message.documents?.[0]?.versionUid : undefined,
           regNumber: document?.number,
           regDate: document?.date ? new Date(document.date) : undefined,
-          fileHashes: pkg.attachments.map((a) => sha256Hex(a.content)).sort(),
+          fileHashes: pkg.attachments.map((a) => a.sha256).sort(),
         },
       });
 
@@ -143,9 +153,6 @@ export function createIncomingActivities(deps: ActivityDeps) {
           await setMessageStatus(db, messageRowId, 'refused', { reason: problem.reason, failureCode: problem.code });
           return { ok: false, action: 'refuse', reason: problem.reason, failureCode: problem.code };
         }
-        // Files go to the blob store once, so the EDMS refers to them by content.
-        for (const attachment of pkg.attachments) await putBlob(db, attachment.content);
-        await putBlob(db, pkg.passport.content);
       }
       const duplicates = message.kind === 'MainDoc' ? await edms.findDuplicates(await incomingPackage(deps, messageRowId)) : [];
       return {

@@ -4,8 +4,8 @@
 // crash sends the very same mail again and never a different one.
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { buildMessage } from '../codec/build';
-import { composePackage } from '../exchange/package';
-import { getBlob, putBlob } from '../registry/blobs';
+import { composePackage, composePackageStream } from '../exchange/package';
+import { blobStream, putBlob, putBlobStream } from '../registry/blobs';
 import { deterministicGuid, mailMessageIdFor, recordOutgoingMessage, setMessageStatus } from '../registry/messages';
 import type { MessageKind } from '../prisma/client';
 import type { DocInfoMessage, ReportMessage, Task } from '../codec/types';
@@ -39,7 +39,7 @@ export function createOutgoingActivities(deps: ActivityDeps) {
     const to = row.peerOrganization?.mailboxAddress;
     if (!to || !row.rawSha256) throw ApplicationFailure.nonRetryable(`message ${row.messageId}: no address or content`, 'InvalidInput');
     try {
-      await deps.mail.sendRaw({ from: org.mailbox.address, to, raw: await getBlob(db, row.rawSha256) });
+      await deps.mail.sendRaw({ from: org.mailbox.address, to, raw: blobStream(db, row.rawSha256) });
     } catch (e) {
       if ((e as Error).name !== 'PermanentSmtpError') throw e;
       const reason = `почтовый сервер отказал: ${(e as Error).message}`;
@@ -74,7 +74,7 @@ export function createOutgoingActivities(deps: ActivityDeps) {
     input.message.header.resources = [...resources, { uid: String(nextUid), uniqueName: signatureName }];
     const xml = Buffer.from(buildMessage(input.message), 'utf8');
     const date = new Date();
-    const raw = await composePackage({
+    const composed = {
       from: org.mailbox.address,
       to: input.to,
       subject: input.subject,
@@ -82,12 +82,15 @@ export function createOutgoingActivities(deps: ActivityDeps) {
       date,
       passport: { name: input.xmlName, content: xml },
       resources: [
-        ...(await Promise.all(input.files.map(async (f) => ({ name: f.name, content: await getBlob(db, f.sha256) })))),
+        // Files stream from the blob store into the mail and the mail into the store: never whole in memory.
+        ...input.files.map((f) => ({ name: f.name, content: blobStream(db, f.sha256) })),
         { name: signatureName, content: await signDetached(xml, key.keyPem, key.certPem) },
       ],
-    });
-    const wire = ruleCovers(org.rules.encryptFor, input.record.peerSevIndex) ? await seal(raw, input, mailMessageId, date) : raw;
-    const blob = await putBlob(db, wire);
+    };
+    // Encryption (CMS EnvelopedData) needs the whole package at once.
+    const blob = ruleCovers(org.rules.encryptFor, input.record.peerSevIndex)
+      ? await putBlob(db, await seal(await composePackage(composed), input, mailMessageId, date))
+      : await putBlobStream(db, composePackageStream(composed));
     return recordOutgoingMessage(db, {
       messageId: input.messageId,
       kind: input.kind,
@@ -118,7 +121,8 @@ export function createOutgoingActivities(deps: ActivityDeps) {
     const key = await ourKey();
     const files = await Promise.all(
       doc.files.map(async (file) => {
-        const signature = await putBlob(db, await signDetached(await getBlob(db, file.sha256), key.keyPem, key.certPem));
+        // A file's blob key is its SHA-256: signing it needs no read of the file.
+        const signature = await putBlob(db, await signDetached({ sha256: Buffer.from(file.sha256, 'hex') }, key.keyPem, key.certPem));
         return { ...file, signatures: [...file.signatures, signature] };
       }),
     );

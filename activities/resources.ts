@@ -3,7 +3,6 @@
 import type { DeloFile, DocInfoMessage } from '../codec/types';
 // Attachment names are sanitized when read, so passport names are compared the same way.
 import { sanitizeAttachmentName, type PackageFile, type ReadPackage } from '../exchange/package';
-import { sha256Hex } from '../registry/blobs';
 import { FailureCode } from '../workflows/definitions';
 
 export type ResourceMatch = { ok: true; byUid: Map<string, PackageFile> } | { ok: false; code: number; reason: string };
@@ -51,7 +50,7 @@ export function resourceProblems(message: DocInfoMessage, pkg: ReadPackage): { c
     if (file.size > 0 && attached.size !== file.size) {
       return { code: FailureCode.hashMismatch, reason: `размер файла «${attached.name}» ${attached.size} байт, в паспорте ${file.size}` };
     }
-    if (file.eTag && /^[0-9a-f]{64}$/i.test(file.eTag) && sha256Hex(attached.content) !== file.eTag.toLowerCase()) {
+    if (file.eTag && /^[0-9a-f]{64}$/i.test(file.eTag) && attached.sha256 !== file.eTag.toLowerCase()) {
       return { code: FailureCode.hashMismatch, reason: `хэш файла «${attached.name}» не совпадает с указанным в паспорте` };
     }
     const missingSignature = (file.signatures ?? []).find((sig) => !matched.byUid.has(String(sig.resourceId)));

@@ -2,6 +2,7 @@
 // first, one at a time) and leaves INBOX only after `handle` resolved, moved to the folder it
 // named. New mail is noticed through IDLE, with a periodic sweep as a safety net; a lost
 // connection is reopened with backoff. A crash anywhere repeats a mail, never loses one.
+import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { imapOptions } from './tls';
 import { ImapFlow, type ExistsEvent, type FetchMessageObject } from 'imapflow';
@@ -18,8 +19,11 @@ export interface IntakeMessageMeta {
   mailbox: string;
 }
 
-/** Makes the mail's state durable, then names the folder it goes to; 'Retry' leaves it in INBOX. */
-export type IntakeHandler = (raw: Buffer, meta: IntakeMessageMeta) => Promise<IntakeOutcome>;
+/**
+ * Makes the mail's state durable, then names the folder it goes to; 'Retry' leaves it in INBOX.
+ * A large mail comes as a stream, read from the server as the handler reads it.
+ */
+export type IntakeHandler = (raw: Buffer | Readable, meta: IntakeMessageMeta) => Promise<IntakeOutcome>;
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type IntakeLog = (level: LogLevel, msg: string, fields: Record<string, unknown>) => void;
@@ -69,6 +73,10 @@ const TARGET_FOLDERS = ['Processed', 'Quarantine'] as const;
 const DEFAULTS = { sweepIntervalMs: 30_000, batchSize: 50, concurrency: 8 };
 // A batch also stops at this many bytes, so fifty large packages do not arrive at once.
 const MAX_BATCH_BYTES = 64 * 1024 * 1024;
+// Mails above this size are not fetched whole: each is streamed to its handler on its own, read
+// from the server a chunk at a time, so a large package never sits in memory.
+const STREAM_ABOVE_BYTES = 1024 * 1024;
+const STREAM_CHUNK_BYTES = 256 * 1024;
 // Auto-IDLE starts after this quiet time; short, so new mail is noticed within seconds.
 const AUTO_IDLE_DELAY_MS = 1_000;
 const RECONNECT_DELAY_MS = { initial: 1_000, max: 60_000 };
@@ -82,7 +90,7 @@ interface FetchedMail {
   uid: number;
   uidValidity: bigint;
   mailMessageId: string | undefined;
-  source: Buffer;
+  source: Buffer | Readable;
 }
 
 class MailboxIntake {
@@ -166,12 +174,17 @@ class MailboxIntake {
     if (inbox.length > 0) this.#log('debug', 'Приём почты: писем во входящих', { count: inbox.length });
     for (const batch of batches(inbox, this.#batchSize, MAX_BATCH_BYTES)) {
       if (this.#stopping) return;
-      const mails = await withInbox(client, () => fetchSources(client, batch));
+      const mails = await withInbox(client, () => fetchSources(client, batch.filter((entry) => entry.size <= STREAM_ABOVE_BYTES)));
       // Several mails at a time: each waits mostly on the database and Temporal, not on this process.
       const handled = await mapConcurrently(mails, this.#concurrency, async (mail) => ({
         mail,
         outcome: this.#stopping ? ('Retry' as const) : await this.#handle(mail),
       }));
+      for (const entry of batch.filter((e) => e.size > STREAM_ABOVE_BYTES)) {
+        if (this.#stopping) break;
+        const streamed = await withInbox(client, () => this.#handleStreamed(client, entry));
+        if (streamed) handled.push(streamed);
+      }
       for (const folder of TARGET_FOLDERS) {
         const going = handled.filter((h) => h.outcome === folder).map((h) => h.mail);
         if (going.length > 0) await this.#move(client, going, folder);
@@ -191,6 +204,20 @@ class MailboxIntake {
       this.#log('error', 'Приём почты: ошибка обработки письма, оно остаётся во входящих до следующего обхода', { ...fields, error: describe(err) });
     }
     return 'Retry';
+  }
+
+  /** One large mail, streamed from the server to the handler; undefined when it is gone from INBOX. */
+  async #handleStreamed(client: ImapFlow, entry: InboxEntry): Promise<{ mail: FetchedMail; outcome: IntakeOutcome } | undefined> {
+    if (client.mailbox === false) return undefined;
+    const { uidValidity } = client.mailbox;
+    const download = await client.download(String(entry.uid), undefined, { uid: true, chunkSize: STREAM_CHUNK_BYTES });
+    if (!download.content) return undefined;
+    const mail: FetchedMail = { uid: entry.uid, uidValidity, mailMessageId: undefined, source: download.content };
+    try {
+      return { mail, outcome: this.#stopping ? 'Retry' : await this.#handle(mail) };
+    } finally {
+      download.content.destroy();
+    }
   }
 
   /** Moves handled mails (their state is durable) out of INBOX in one command. */

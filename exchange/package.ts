@@ -3,17 +3,20 @@
 // Resource@UniqueName. Packages are recognized by their attachments and the passport's root
 // element, never by the subject, so packages from other EOS-format systems are accepted too.
 import path from 'node:path';
-import { simpleParser, type AddressObject, type Attachment, type ParsedMail } from 'mailparser';
+import { Readable } from 'node:stream';
+import { MailParser, type AddressObject, type AttachmentStream, type Headers, type MessageText } from 'mailparser';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { detectMimeType } from 'nodemailer/lib/mime-funcs';
 import { parseMessage, SEV_NS, SevXmlError, type SevMessage } from '../codec';
+import { BlobTooLargeError, sha256Hex, type BlobRef } from '../registry/blobs';
 
 export const PASSPORT_ROOTS = ['DocInfo', 'Report', 'SyncInfo', 'SyncReport'] as const;
 export type PassportRoot = (typeof PASSPORT_ROOTS)[number];
 
 export interface PackageFileInput {
   name: string;
-  content: Buffer;
+  /** The bytes, or a stream of them (a file read from the blob store a chunk at a time). */
+  content: Buffer | Readable;
   contentType?: string;
 }
 
@@ -28,11 +31,12 @@ export interface ComposePackageInput {
   resources: PackageFileInput[];
 }
 
+/** A file of a received package, in the blob store by its SHA-256. */
 export interface PackageFile {
   /** The decoded and sanitized file name (see sanitizeAttachmentName). */
   name: string;
-  content: Buffer;
   size: number;
+  sha256: string;
 }
 
 export interface PackageLimits {
@@ -59,7 +63,8 @@ export interface ReadPackage {
   to: string[];
   subject: string;
   date: Date | undefined;
-  passport: PackageFile & { root: PassportRoot; message: SevMessage };
+  /** The passport, held whole (it is small), parsed. */
+  passport: PackageFile & { content: Buffer; root: PassportRoot; message: SevMessage };
   /** Every attachment except the passport, in the order of the message. */
   attachments: PackageFile[];
 }
@@ -89,6 +94,13 @@ export type PackageReadResult = ReadPackage | RefusedPackage;
 
 /** The raw MIME of one package, CRLF line ends, every attachment in base64. */
 export async function composePackage(input: ComposePackageInput): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const piece of composePackageStream(input)) parts.push(piece as Buffer);
+  return Buffer.concat(parts);
+}
+
+/** The same MIME as a stream: files given as streams are read as the mail is, never held whole. */
+export function composePackageStream(input: ComposePackageInput): Readable {
   const files = [
     { name: input.passport.name, content: input.passport.content, contentType: 'application/xml' },
     ...input.resources,
@@ -109,7 +121,7 @@ export async function composePackage(input: ComposePackageInput): Promise<Buffer
     })),
     newline: 'win',
   });
-  return composer.compile().build();
+  return composer.compile().createReadStream();
 }
 
 function coverText(input: ComposePackageInput): string {
@@ -136,42 +148,163 @@ function withAngleBrackets(messageId: string): string {
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-/** Reads untrusted MIME into a package, or a refusal with the reason; never throws. */
-export async function readPackage(raw: Buffer, limits: PackageLimits = {}): Promise<PackageReadResult> {
-  const limit = { ...DEFAULT_PACKAGE_LIMITS, ...limits };
-  if (raw.byteLength > limit.maxMessageBytes) {
-    return refuse('TOO_LARGE', `письмо больше допустимого размера (${raw.byteLength} байт при пределе ${limit.maxMessageBytes})`);
-  }
-  let mail: ParsedMail;
-  try {
-    mail = await parseMime(raw, limit.maxAttachments);
-  } catch (err) {
-    return mimeFailure(err);
-  }
-  const identity = { mailMessageId: mail.messageId, from: mail.from?.value[0]?.address };
-  try {
-    const result = readAttachments(mail, limit);
-    return result.ok ? { ...result, ...identity } : { ...result, ...definedOnly(identity) };
-  } catch (err) {
-    // The checks above are meant to catch everything; a bug must still end as a refusal.
-    return refuse('MALFORMED_MIME', `внутренняя ошибка разбора письма: ${errorMessage(err)}`, identity);
+/** Where the files of a package go as they are read: the blob store (in memory for tests and tools). */
+export interface PartStore {
+  /** Stores one file as it streams; BlobTooLargeError beyond `maxBytes`. */
+  put(content: AsyncIterable<Uint8Array>, maxBytes: number): Promise<BlobRef>;
+}
+
+/** A PartStore in memory, with the stored contents by SHA-256. */
+export function memoryPartStore(): PartStore & { get(sha256: string): Buffer | undefined } {
+  const contents = new Map<string, Buffer>();
+  return {
+    async put(content, maxBytes) {
+      const parts: Buffer[] = [];
+      let size = 0;
+      for await (const piece of content) {
+        size += piece.byteLength;
+        if (size > maxBytes) throw new BlobTooLargeError(maxBytes);
+        parts.push(Buffer.from(piece));
+      }
+      const all = Buffer.concat(parts, size);
+      const sha256 = sha256Hex(all);
+      contents.set(sha256, all);
+      return { sha256, size };
+    },
+    get: (sha256) => contents.get(sha256),
+  };
+}
+
+// The passport is parsed whole, so it is held in memory: no real passport comes near this.
+const MAX_PASSPORT_BYTES = 16 * 1024 * 1024;
+
+class MessageTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`письмо больше допустимого размера (предел ${limit} байт)`);
   }
 }
 
-function parseMime(raw: Buffer, maxAttachments: number): Promise<ParsedMail> {
-  return simpleParser(raw, {
-    // Only the attachments matter here: skip the work done for displaying the text.
-    skipHtmlToText: true,
-    skipTextToHtml: true,
-    skipTextLinks: true,
-    skipImageLinks: true,
-    keepCidLinks: true,
-    checksumAlgo: false,
-    // A forwarded message stays one attachment instead of spilling its parts into ours.
-    ignoreEmbedded: true,
-    // Multipart containers and the text body are parts too, hence the margin.
-    maxChildNodes: maxAttachments + 16,
-  });
+/**
+ * Reads untrusted MIME into a package, or a refusal with the reason; never throws. The mail is
+ * read as a stream: the passport is kept in memory, every other file goes to `store` as it is
+ * decoded, so a package of any size costs a few chunks of memory. Nothing is stored until the
+ * passport (the first attachment) has been read and parsed.
+ */
+export async function readPackage(raw: Buffer | AsyncIterable<Uint8Array>, limits: PackageLimits = {}, store: PartStore = memoryPartStore()): Promise<PackageReadResult> {
+  const limit = { ...DEFAULT_PACKAGE_LIMITS, ...limits };
+  if (Buffer.isBuffer(raw) && raw.byteLength > limit.maxMessageBytes) {
+    return refuse('TOO_LARGE', `письмо больше допустимого размера (${raw.byteLength} байт при пределе ${limit.maxMessageBytes})`);
+  }
+  const parser = new MailParser({ ...PARSER_OPTIONS, maxChildNodes: limit.maxAttachments + 16 });
+  let headers: Headers | undefined;
+  parser.on('headers', (h: Headers) => (headers = h));
+  const source = Readable.from(limitedTo(Buffer.isBuffer(raw) ? [raw] : raw, limit.maxMessageBytes));
+  source.on('error', (err) => parser.destroy(err));
+  source.pipe(parser);
+  const identity = (): MailIdentity => definedOnly({ mailMessageId: headerText(headers, 'message-id'), from: addressesOf(headers?.get('from') as AddressField)[0] });
+  try {
+    const read = await readParts(parser as AsyncIterable<AttachmentStream | MessageText>, limit, store);
+    if (!read.ok) return { ...read, ...identity() };
+    return {
+      ...read,
+      mailMessageId: headerText(headers, 'message-id'),
+      from: addressesOf(headers?.get('from') as AddressField)[0],
+      to: addressesOf(headers?.get('to') as AddressField),
+      subject: headerText(headers, 'subject') ?? '',
+      date: headers?.get('date') instanceof Date ? (headers.get('date') as Date) : undefined,
+    };
+  } catch (err) {
+    if (err instanceof MessageTooLargeError) return refuse('TOO_LARGE', err.message, identity());
+    return { ...mimeFailure(err), ...identity() };
+  } finally {
+    source.destroy();
+    parser.destroy();
+  }
+}
+
+const PARSER_OPTIONS = {
+  // Only the attachments matter here: skip the work done for displaying the text.
+  skipHtmlToText: true,
+  skipTextToHtml: true,
+  skipTextLinks: true,
+  skipImageLinks: true,
+  keepCidLinks: true,
+  checksumAlgo: false,
+  // A forwarded message stays one attachment instead of spilling its parts into ours.
+  ignoreEmbedded: true,
+} as const;
+
+async function* limitedTo(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, maxBytes: number): AsyncGenerator<Uint8Array> {
+  let size = 0;
+  for await (const piece of source) {
+    size += piece.byteLength;
+    if (size > maxBytes) throw new MessageTooLargeError(maxBytes);
+    yield piece;
+  }
+}
+
+type PartsRead = Pick<ReadPackage, 'ok' | 'passport' | 'attachments'> | Omit<RefusedPackage, keyof MailIdentity>;
+
+/** The attachments in order: the first must be the passport; the others are stored once it is. */
+async function readParts(parts: AsyncIterable<AttachmentStream | MessageText>, limit: Required<PackageLimits>, store: PartStore): Promise<PartsRead> {
+  let index = 0;
+  let passport: ReadPackage['passport'] | undefined;
+  const attachments: PackageFile[] = [];
+  for await (const part of parts) {
+    if (part.type !== 'attachment') continue;
+    try {
+      index += 1;
+      if (index > limit.maxAttachments) return refuse('TOO_MANY_PARTS', `в письме больше ${limit.maxAttachments} вложений`);
+      const name = sanitizeAttachmentName(part.filename ?? '') || `attachment-${index}`;
+      if (passport) {
+        try {
+          attachments.push({ name, ...(await store.put(part.content, limit.maxAttachmentBytes)) });
+        } catch (err) {
+          if (err instanceof BlobTooLargeError) return tooLarge(name, limit);
+          throw err;
+        }
+        continue;
+      }
+      const head = await headOf(part.content, index === 1 ? Math.min(MAX_PASSPORT_BYTES, limit.maxAttachmentBytes) : SNIFF_WINDOW, limit.maxAttachmentBytes);
+      if (head.size > limit.maxAttachmentBytes) return tooLarge(name, limit);
+      const root = sniffPassportRoot(head.content);
+      if (index > 1) {
+        // The first attachment was not a passport: the package is refused either way, only the reason differs.
+        if (root) return refuse('PASSPORT_NOT_FIRST', `паспорт «${name}» не первое вложение письма (вложение №${index})`);
+        continue;
+      }
+      if (!root) continue;
+      if (!head.whole) return refuse('INVALID_PASSPORT', `паспорт «${name}» больше ${MAX_PASSPORT_BYTES} байт`);
+      let message: SevMessage;
+      try {
+        message = parseMessage(head.content);
+      } catch (err) {
+        return refuse('INVALID_PASSPORT', `паспорт «${name}» не читается: ${describeXmlError(err)}`);
+      }
+      passport = { name, size: head.size, sha256: sha256Hex(head.content), content: head.content, root: rootOf(message), message };
+    } finally {
+      part.release?.();
+    }
+  }
+  if (index === 0) return refuse('NOT_A_PACKAGE', 'в письме нет вложений: это не пакет СЭВ');
+  if (!passport) return refuse('NO_PASSPORT', 'среди вложений нет паспорта (DocInfo, Report, SyncInfo или SyncReport в формате EOS СЭВ)');
+  return { ok: true, passport, attachments };
+}
+
+function tooLarge(name: string, limit: Required<PackageLimits>): Omit<RefusedPackage, keyof MailIdentity> {
+  return refuse('TOO_LARGE', `вложение «${name}» больше допустимого размера (предел ${limit.maxAttachmentBytes} байт)`);
+}
+
+/** Up to `keep` bytes of a stream (whole: all of it), the rest read and counted, at most `maxBytes`. */
+async function headOf(stream: AsyncIterable<Buffer>, keep: number, maxBytes: number): Promise<{ content: Buffer; size: number; whole: boolean }> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const piece of stream) {
+    if (size < keep) parts.push(piece.subarray(0, keep - size));
+    size += piece.byteLength;
+    if (size > maxBytes) break;
+  }
+  return { content: Buffer.concat(parts), size, whole: size <= keep };
 }
 
 function mimeFailure(err: unknown): RefusedPackage {
@@ -185,48 +318,15 @@ function mimeFailure(err: unknown): RefusedPackage {
 }
 
 type MailIdentity = Pick<RefusedPackage, 'mailMessageId' | 'from'>;
+type AddressField = AddressObject | AddressObject[] | undefined;
 
-function readAttachments(mail: ParsedMail, limit: Required<PackageLimits>): Omit<ReadPackage, keyof MailIdentity> | Omit<RefusedPackage, keyof MailIdentity> {
-  const parts = mail.attachments;
-  if (parts.length === 0) return refuse('NOT_A_PACKAGE', 'в письме нет вложений: это не пакет СЭВ');
-  if (parts.length > limit.maxAttachments) {
-    return refuse('TOO_MANY_PARTS', `в письме ${parts.length} вложений при пределе ${limit.maxAttachments}`);
-  }
-  const files = parts.map(toPackageFile);
-  const tooLarge = files.find((file) => file.size > limit.maxAttachmentBytes);
-  if (tooLarge) {
-    return refuse('TOO_LARGE', `вложение «${tooLarge.name}» больше допустимого размера (${tooLarge.size} байт при пределе ${limit.maxAttachmentBytes})`);
-  }
-
-  const passportAt = files.findIndex((file) => sniffPassportRoot(file.content) !== undefined);
-  if (passportAt < 0) return refuse('NO_PASSPORT', 'среди вложений нет паспорта (DocInfo, Report, SyncInfo или SyncReport в формате EOS СЭВ)');
-  const [first, ...rest] = files;
-  if (passportAt > 0 || first === undefined) {
-    return refuse('PASSPORT_NOT_FIRST', `паспорт «${files[passportAt]?.name}» не первое вложение письма (вложение №${passportAt + 1})`);
-  }
-
-  let message: SevMessage;
-  try {
-    message = parseMessage(first.content);
-  } catch (err) {
-    return refuse('INVALID_PASSPORT', `паспорт «${first.name}» не читается: ${describeXmlError(err)}`);
-  }
-  return {
-    ok: true,
-    to: addressesOf(mail.to),
-    subject: mail.subject ?? '',
-    date: mail.date,
-    passport: { ...first, root: rootOf(message), message },
-    attachments: rest,
-  };
+function headerText(headers: Headers | undefined, name: string): string | undefined {
+  const value = headers?.get(name);
+  return typeof value === 'string' ? value : undefined;
 }
 
-function toPackageFile(part: Attachment, index: number): PackageFile {
-  const name = sanitizeAttachmentName(part.filename ?? '') || `attachment-${index + 1}`;
-  return { name, content: part.content, size: part.content.byteLength };
-}
-
-function rootOf(message: SevMessage): PassportRoot {
+/** The passport's root element for a message kind. */
+export function rootOf(message: SevMessage): PassportRoot {
   switch (message.kind) {
     case 'MainDoc':
     case 'AddToDoc':
@@ -237,7 +337,7 @@ function rootOf(message: SevMessage): PassportRoot {
   }
 }
 
-function addressesOf(field: AddressObject | AddressObject[] | undefined): string[] {
+function addressesOf(field: AddressField): string[] {
   const objects = field === undefined ? [] : Array.isArray(field) ? field : [field];
   return objects
     .flatMap((object) => object.value)

@@ -1,6 +1,7 @@
 // Sending packages: one pooled nodemailer transporter per process, composed MIME sent as is,
 // and every failure classified where it happens: a permanent SMTP refusal (5xx) will not go
 // through on a retry, everything else (connection trouble, 4xx) may.
+import type { Readable } from 'node:stream';
 import { smtpOptions } from './tls';
 import nodemailer, { type NodemailerError } from 'nodemailer';
 import type { SevConfig } from '../workers/config';
@@ -34,8 +35,8 @@ export interface OutgoingRawMessage {
   from: string;
   /** The one addressee: each addressee gets its own mail so that each is tracked on its own. */
   to: string;
-  /** The composed MIME (see composePackage), sent byte for byte. */
-  raw: Buffer;
+  /** The composed MIME (see composePackage), sent byte for byte; a stream is read as it is sent. */
+  raw: Buffer | Readable;
 }
 
 export interface SentMessage {

@@ -1,7 +1,15 @@
 // The blob store: content-addressed bytes in PostgreSQL (raw MIME, passports, files). Storing is
-// idempotent: the same bytes get the same key and are written once.
-import { createHash } from 'node:crypto';
+// idempotent: the same bytes get the same key and are kept once. Large content is written and read
+// a chunk at a time (`putBlobStream`, `blobStream`), so a 100 MB file costs a process a chunk's
+// memory, not the file's; small content stays one row.
+import { createHash, randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import type { PrismaClient } from '../prisma/client';
+
+/** Bytes per row: the first chunk sits in the blob's row, the others in blob_chunks. */
+export const BLOB_CHUNK_BYTES = 256 * 1024;
+/** Chunks written by a write that never finished (a crash) are removed after this long. */
+const ORPHAN_CHUNK_AGE_MS = 24 * 3600 * 1000;
 
 export function sha256Hex(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
@@ -12,23 +20,115 @@ export interface BlobRef {
   size: number;
 }
 
-export async function putBlob(db: PrismaClient, data: Uint8Array): Promise<BlobRef> {
-  const sha256 = sha256Hex(data);
-  await db.blob.upsert({
-    where: { sha256 },
-    create: { sha256, size: data.byteLength, content: new Uint8Array(data) },
-    update: {},
-    select: { sha256: true },
-  });
-  return { sha256, size: data.byteLength };
-}
-
 export class BlobNotFoundError extends Error {
   override name = 'BlobNotFoundError';
 }
 
+/** The content is larger than the caller allows; nothing of it is kept. */
+export class BlobTooLargeError extends Error {
+  override name = 'BlobTooLargeError';
+  constructor(readonly limit: number) {
+    super(`больше ${limit} байт`);
+  }
+}
+
+export async function putBlob(db: PrismaClient, data: Uint8Array): Promise<BlobRef> {
+  return putBlobStream(db, [data]);
+}
+
+/**
+ * Stores content as it arrives, hashing it on the way; at most `maxBytes` (BlobTooLargeError
+ * beyond, with what was written removed). The blob row is written last, so a reader never sees a
+ * blob whose chunks are not all there.
+ */
+export async function putBlobStream(db: PrismaClient, source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, maxBytes = Infinity): Promise<BlobRef> {
+  const hash = createHash('sha256');
+  const pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let size = 0;
+  let first: Buffer | undefined;
+  let chunksId: string | undefined;
+  let seq = 0;
+  const flush = async (chunk: Buffer) => {
+    if (!first) {
+      first = chunk;
+      return;
+    }
+    chunksId ??= randomUUID();
+    await db.blobChunk.create({ data: { chunksId, seq: ++seq, data: new Uint8Array(chunk) }, select: { seq: true } });
+  };
+  try {
+    for await (const piece of source) {
+      size += piece.byteLength;
+      if (size > maxBytes) throw new BlobTooLargeError(maxBytes);
+      hash.update(piece);
+      pending.push(Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength));
+      pendingBytes += piece.byteLength;
+      while (pendingBytes >= BLOB_CHUNK_BYTES) {
+        const all = Buffer.concat(pending, pendingBytes);
+        await flush(Buffer.from(all.subarray(0, BLOB_CHUNK_BYTES)));
+        pending.length = 0;
+        pendingBytes = all.byteLength - BLOB_CHUNK_BYTES;
+        if (pendingBytes > 0) pending.push(all.subarray(BLOB_CHUNK_BYTES));
+      }
+    }
+    if (pendingBytes > 0 || !first) await flush(Buffer.concat(pending, pendingBytes));
+  } catch (e) {
+    if (chunksId) await db.blobChunk.deleteMany({ where: { chunksId } });
+    throw e;
+  }
+  const sha256 = hash.digest('hex');
+  const { count } = await db.blob.createMany({ data: [{ sha256, size, content: new Uint8Array(first ?? Buffer.alloc(0)), chunksId: chunksId ?? null }], skipDuplicates: true });
+  // The same content was stored before: this copy's chunks are not needed.
+  if (count === 0 && chunksId) await db.blobChunk.deleteMany({ where: { chunksId } });
+  return { sha256, size };
+}
+
+/** The whole content: for what is small by nature (passports, signatures, reports). */
 export async function getBlob(db: PrismaClient, sha256: string): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of blobChunks(db, sha256)) parts.push(chunk);
+  return Buffer.concat(parts);
+}
+
+/** The content a chunk at a time, in order; checks that all of it is there. */
+export async function* blobChunks(db: PrismaClient, sha256: string): AsyncGenerator<Buffer> {
+  const row = await db.blob.findUnique({ where: { sha256 }, select: { content: true, chunksId: true, size: true } });
+  if (!row) throw new BlobNotFoundError(`blob ${sha256} is not in the store`);
+  let read = row.content.byteLength;
+  yield Buffer.from(row.content.buffer, row.content.byteOffset, row.content.byteLength);
+  if (row.chunksId) {
+    for (let seq = 1; read < row.size; seq++) {
+      const chunk = await db.blobChunk.findUnique({ where: { chunksId_seq: { chunksId: row.chunksId, seq } }, select: { data: true } });
+      if (!chunk) break;
+      read += chunk.data.byteLength;
+      yield Buffer.from(chunk.data.buffer, chunk.data.byteOffset, chunk.data.byteLength);
+    }
+  }
+  if (read !== row.size) throw new BlobNotFoundError(`blob ${sha256} is incomplete in the store: ${read} of ${row.size} bytes`);
+}
+
+/** The first chunk of the content (where a mail's headers are). */
+export async function blobHead(db: PrismaClient, sha256: string): Promise<Buffer> {
   const row = await db.blob.findUnique({ where: { sha256 }, select: { content: true } });
   if (!row) throw new BlobNotFoundError(`blob ${sha256} is not in the store`);
-  return Buffer.from(row.content);
+  return Buffer.from(row.content.buffer, row.content.byteOffset, row.content.byteLength);
+}
+
+/** A readable stream of the content (for nodemailer, SMTP). */
+export function blobStream(db: PrismaClient, sha256: string): Readable {
+  return Readable.from(blobChunks(db, sha256), { objectMode: false });
+}
+
+/** A digest of the content, computed as it streams (`algorithm` as node:crypto names it). */
+export async function blobDigest(db: PrismaClient, sha256: string, algorithm: string): Promise<Buffer> {
+  const hash = createHash(algorithm);
+  for await (const chunk of blobChunks(db, sha256)) hash.update(chunk);
+  return hash.digest();
+}
+
+/** Removes chunks left by writes that never finished; returns how many. */
+export async function removeOrphanChunks(db: PrismaClient): Promise<number> {
+  const before = new Date(Date.now() - ORPHAN_CHUNK_AGE_MS);
+  return db.$executeRaw`DELETE FROM blob_chunks c WHERE c.created_at < ${before} AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.chunks_id = c.chunks_id)`;
 }

@@ -2,6 +2,7 @@
 // the one state it ended in. Its unique key (direction, MessageID) is what makes a transport
 // duplicate impossible even when two intakes race.
 import { createHash } from 'node:crypto';
+import type { PackageManifest } from './packages';
 import { Prisma, type PrismaClient, type Message, type MessageKind, type MessageStatus } from '../prisma/client';
 
 /**
@@ -30,6 +31,8 @@ export interface IncomingMailRecord {
   mailMessageId?: string;
   peerSevIndex?: string;
   returnId?: string;
+  /** The package as read (see registry/packages). */
+  package?: PackageManifest;
 }
 
 export type RecordIncomingResult =
@@ -52,6 +55,7 @@ export async function recordIncomingMessage(db: PrismaClient, mail: IncomingMail
         mailMessageId: mail.mailMessageId,
         peerSevIndex: mail.peerSevIndex,
         returnId: mail.returnId,
+        ...(mail.package && { package: mail.package as unknown as Prisma.InputJsonObject }),
         receivedAt: new Date(),
       },
     });

@@ -74,11 +74,14 @@ function pkcs8Der(keyPem: string): Buffer {
   return Buffer.from(keyPem.replace(/-----(BEGIN|END) PRIVATE KEY-----/g, '').replace(/\s+/g, ''), 'base64');
 }
 
-/** A detached CMS SignedData (DER) of `data` with the key and its certificate (included in the signature). */
-export async function signDetached(data: Uint8Array, keyPem: string, certPem: string): Promise<Buffer> {
+/** The content a signature is about: its bytes, or (for a large file streamed from the store) its SHA-256. */
+export type SignedContent = Uint8Array | { sha256: Buffer };
+
+/** A detached CMS SignedData (DER) of the content with the key and its certificate (included in the signature). */
+export async function signDetached(signed: SignedContent, keyPem: string, certPem: string): Promise<Buffer> {
   const certificate = parseCertificate(certPem);
   const key = await signingKey(keyPem);
-  const digest = createHash('sha256').update(data).digest();
+  const digest = signed instanceof Uint8Array ? createHash('sha256').update(signed).digest() : signed.sha256;
   const signedAttrs = new pkijs.SignedAndUnsignedAttributes({
     type: 0,
     attributes: [
@@ -99,7 +102,8 @@ export async function signDetached(data: Uint8Array, keyPem: string, certPem: st
     ],
     certificates: [certificate],
   });
-  await signedData.sign(key, 0, 'SHA-256', toArrayBuffer(Buffer.from(data)));
+  // With signed attributes the signature covers them (and the digest in them), not the data itself.
+  await signedData.sign(key, 0, 'SHA-256');
   const content = new pkijs.ContentInfo({ contentType: ID_SIGNED_DATA, content: signedData.toSchema(true) });
   return Buffer.from(content.toSchema().toBER(false));
 }
@@ -109,12 +113,22 @@ export type VerifyResult =
   /** malformed: not a signature; invalid: does not verify; untrusted: verifies, but with a certificate not trusted for the sender. */
   | { ok: false; code: 'malformed' | 'invalid' | 'untrusted'; reason: string };
 
+/** The content a signature is checked against: its bytes, or a way to hash it as it streams (node:crypto algorithm names). */
+export type VerifiedContent = Uint8Array | ((algorithm: string) => Promise<Buffer>);
+
+const DIGEST_ALGORITHMS: Record<string, { node: string; webcrypto: string }> = {
+  '1.3.14.3.2.26': { node: 'sha1', webcrypto: 'sha-1' },
+  '2.16.840.1.101.3.4.2.1': { node: 'sha256', webcrypto: 'sha-256' },
+  '2.16.840.1.101.3.4.2.2': { node: 'sha384', webcrypto: 'sha-384' },
+  '2.16.840.1.101.3.4.2.3': { node: 'sha512', webcrypto: 'sha-512' },
+};
+
 /**
- * Checks a detached signature of `data`: it must parse, verify, and be made with one of the
+ * Checks a detached signature of the content: it must parse, verify, and be made with one of the
  * trusted certificates (those the directory holds for the sender, each valid at signing time).
  * Never throws on bad input: the reason says what is wrong, in Russian.
  */
-export async function verifyDetached(data: Uint8Array, signature: Uint8Array, trusted: CertificateInput[]): Promise<VerifyResult> {
+export async function verifyDetached(content: VerifiedContent, signature: Uint8Array, trusted: CertificateInput[]): Promise<VerifyResult> {
   let signedData: pkijs.SignedData;
   try {
     const info = pkijs.ContentInfo.fromBER(toArrayBuffer(Buffer.from(signature)));
@@ -128,9 +142,31 @@ export async function verifyDetached(data: Uint8Array, signature: Uint8Array, tr
   // Only the directory's certificates are offered: the signer must be one of them, whatever
   // certificate the signature carries inside (one could name the same issuer and serial).
   signedData.certificates = trustedCerts.map((t) => t.certificate);
+  let data: ArrayBuffer;
+  let crypto: pkijs.ICryptoEngine = engine;
+  if (content instanceof Uint8Array) {
+    data = toArrayBuffer(content);
+  } else {
+    // A streamed file: its digest is computed here, with the signature's algorithm, and handed to
+    // pkijs in place of hashing the data (the only digest of `data` it takes; all others pass through).
+    const algorithm = DIGEST_ALGORITHMS[signedData.signerInfos[0]!.digestAlgorithm.algorithmId];
+    if (!algorithm) return { ok: false, code: 'malformed', reason: `алгоритм хэширования подписи ${signedData.signerInfos[0]!.digestAlgorithm.algorithmId} не поддерживается` };
+    const digest = await content(algorithm.node);
+    data = new ArrayBuffer(1);
+    const placeholder = data;
+    crypto = new Proxy(engine, {
+      get(target, property, receiver) {
+        if (property !== 'digest') return Reflect.get(target, property, receiver) as unknown;
+        return (...args: Parameters<typeof target.digest>) => {
+          const input = args[1];
+          return ArrayBuffer.isView(input) && input.buffer === placeholder ? Promise.resolve(toArrayBuffer(digest)) : target.digest(...args);
+        };
+      },
+    });
+  }
   let result: pkijs.SignedDataVerifyResult;
   try {
-    result = await signedData.verify({ signer: 0, data: toArrayBuffer(Buffer.from(data)), extendedMode: true, checkChain: false });
+    result = await signedData.verify({ signer: 0, data, extendedMode: true, checkChain: false }, crypto);
   } catch (e) {
     const failed = e as { message?: string; signatureVerified?: boolean | null };
     // A signer not found among the certificates is one we do not know; anything else is a bad signature.

@@ -3,10 +3,12 @@
 // Every step is safe to repeat: after a crash the same mail comes round again and ends the same.
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { cachePackage } from '../activities/package-cache';
-import { readPackage, type ReadPackage } from '../exchange/package';
+import type { ReadPackage } from '../exchange/package';
 import type { MailSender } from '../exchange/smtp';
-import type { PrismaClient } from '../prisma/client';
-import { getBlob, putBlob, sha256Hex } from '../registry/blobs';
+import type { Message, PrismaClient } from '../prisma/client';
+import type { Readable } from 'node:stream';
+import { blobChunks, blobHead, getBlob, putBlob, putBlobStream } from '../registry/blobs';
+import { manifestOf, readIntoStore, samePackage, type PackageManifest } from '../registry/packages';
 import { recordIncomingMessage, recordQuarantinedMail } from '../registry/messages';
 import { inboundWorkflowId, reportArrivedSignal, type InboundMessageInput } from '../workflows/definitions';
 import { SevCorrespondent, SevDirection, SevDocNumber, SevMessageId, SevOrganization, SevStatus } from '../workflows/search-attributes';
@@ -26,33 +28,35 @@ export interface IntakeDeps {
 
 export type IntakeVerdict = 'Processed' | 'Quarantine';
 
-export function createIntakeHandler(deps: IntakeDeps): (raw: Buffer) => Promise<IntakeVerdict> {
+export function createIntakeHandler(deps: IntakeDeps): (received: Buffer | Readable) => Promise<IntakeVerdict> {
   const { organization: org, db } = deps;
   const log = logger({ org: org.id, component: 'intake' });
 
-  return async function handleMail(received: Buffer): Promise<IntakeVerdict> {
+  return async function handleMail(received: Buffer | Readable): Promise<IntakeVerdict> {
+    // Stored first, as it came (a large mail streamed a chunk at a time): nothing is lost from here on.
+    let raw = Buffer.isBuffer(received) ? received : undefined;
+    let blob = Buffer.isBuffer(received) ? await putBlob(db, received) : await putBlobStream(db, received);
     // A package encrypted for us is opened first; the package inside is what is stored and read.
-    let raw = received;
-    if (isSealed(received)) {
+    if (isSealed(raw ?? (await blobHead(db, blob.sha256)))) {
       try {
-        raw = await openSealed(received, await keyStoreFor(deps.config, org).all());
+        raw = await openSealed(raw ?? (await getBlob(db, blob.sha256)), await keyStoreFor(deps.config, org).all());
       } catch (e) {
-        const stored = await putBlob(db, received);
         const reason = `зашифрованное письмо не открывается: ${(e as Error).message}`;
-        await recordQuarantinedMail(db, { rawSha256: stored.sha256, rawSize: stored.size, reason });
+        await recordQuarantinedMail(db, { rawSha256: blob.sha256, rawSize: blob.size, reason });
         log.warn('mail quarantined', { reason });
         return 'Quarantine';
       }
+      blob = await putBlob(db, raw);
     }
-    const blob = await putBlob(db, raw);
-    const pkg = await readPackage(raw, org.rules.limits);
+    const pkg = await readIntoStore(db, raw ?? blobChunks(db, blob.sha256), org.rules.limits);
     if (!pkg.ok) {
       await recordQuarantinedMail(db, { rawSha256: blob.sha256, rawSize: blob.size, mailMessageId: pkg.mailMessageId, reason: pkg.reason });
       log.warn('mail quarantined', { reason: pkg.reason, code: pkg.code, mailMessageId: pkg.mailMessageId });
       return 'Quarantine';
     }
     // The exchange's steps read this package next: hand them the parsed one.
-    cachePackage(blob.sha256, blob.size, pkg);
+    cachePackage(blob.sha256, pkg);
+    const manifest = manifestOf(pkg);
     const message = pkg.passport.message;
     const { messageId } = message.header;
     const kind = message.kind === 'Report' ? message.header.messageType : message.kind;
@@ -64,8 +68,9 @@ export function createIntakeHandler(deps: IntakeDeps): (raw: Buffer) => Promise<
       mailMessageId: pkg.mailMessageId,
       peerSevIndex: message.header.sender.contact.organization.uid,
       returnId: message.kind === 'Report' ? message.header.returnId : undefined,
+      package: manifest,
     });
-    if (!recorded.created && !(recorded.sameContent || (await samePackage(db, recorded.row.rawSha256, pkg)))) {
+    if (!recorded.created && !(recorded.sameContent || samePackage(await storedManifest(deps, recorded.row), manifest))) {
       await recordQuarantinedMail(db, {
         rawSha256: blob.sha256,
         rawSize: blob.size,
@@ -165,18 +170,13 @@ async function handOverReport(deps: IntakeDeps, returnId: string, messageRowId: 
   }
 }
 
-/**
- * Whether a stored mail carries the same package (passport and files) as this one. Raw bytes differ
- * between two deliveries of one message (each gets its own Received and Delivered-To headers).
- */
-async function samePackage(db: PrismaClient, storedSha256: string | null, pkg: ReadPackage): Promise<boolean> {
-  if (!storedSha256) return false;
-  const stored = await readPackage(await getBlob(db, storedSha256));
-  return stored.ok && packageDigest(stored) === packageDigest(pkg);
-}
-
-function packageDigest(pkg: ReadPackage): string {
-  return [pkg.passport, ...pkg.attachments].map((part) => `${part.name}:${sha256Hex(part.content)}`).join('\n');
+/** The package of a recorded message; read from its raw mail when it was recorded before packages were kept. */
+async function storedManifest(deps: IntakeDeps, row: Message): Promise<PackageManifest> {
+  if (row.package) return row.package as unknown as PackageManifest;
+  if (!row.rawSha256) throw new Error(`message ${row.id} has no stored raw mail`);
+  const stored = await readIntoStore(deps.db, blobChunks(deps.db, row.rawSha256), deps.organization.rules.limits);
+  if (!stored.ok) throw new Error(`stored mail ${row.rawSha256} is no longer a package: ${stored.reason}`);
+  return manifestOf(stored);
 }
 
 /** Sends the Reception report given for a message again, if one was given already. */

@@ -16,6 +16,7 @@ import { syncDirectoryFromConfig } from '../edms/directory';
 import { startIntake, type Intake } from '../exchange/intake';
 import { createMailSender, type MailSender } from '../exchange/smtp';
 import { createPrismaClient, type PrismaClient } from '../prisma/client';
+import { removeOrphanChunks } from '../registry/blobs';
 import { projectRoot, temporalFor, type OrganizationConfig, type SevConfig } from './config';
 import { startCardEventSweep } from './card-events';
 import { daysLeft } from '../security/keys';
@@ -108,6 +109,7 @@ export async function startWorkers(config: SevConfig, organizations: Organizatio
       const db = createPrismaClient(org.databaseUrl);
       resources.push({ close: () => db.$disconnect() });
       const edms = await prepareOrganization(config, org, db);
+      resources.push(startOrphanChunkCleanup(org, db));
       const connection: NativeConnection = await connectWorker(temporal);
       resources.push(connection);
       workers.push(
@@ -186,6 +188,20 @@ async function prepareKeys(config: SevConfig, org: OrganizationConfig, db: Prism
 }
 
 const CERTIFICATE_WARNING_DAYS = 30;
+const ORPHAN_CLEANUP_MS = 6 * 3600 * 1000;
+
+/** Removes, now and every few hours, chunks of blob writes that a crash cut off. */
+function startOrphanChunkCleanup(org: OrganizationConfig, db: PrismaClient): { close(): void } {
+  const log = logger({ org: org.id, component: 'blobs' });
+  const run = () =>
+    removeOrphanChunks(db).then(
+      (removed) => removed > 0 && log.info('removed chunks of unfinished blob writes', { removed }),
+      (error: unknown) => log.warn('orphan chunk cleanup failed', { error }),
+    );
+  void run();
+  const timer = setInterval(run, ORPHAN_CLEANUP_MS).unref();
+  return { close: () => clearInterval(timer) };
+}
 
 function startOrganizationIntake(config: SevConfig, org: OrganizationConfig, db: PrismaClient, client: Client, mail: MailSender, options: WorkerOptions): Intake {
   const log = logger({ org: org.id, component: 'intake' });

@@ -37,8 +37,10 @@ function passport(overrides: { resources?: { uid: string; uniqueName: string }[]
 }
 
 function pkg(names: string[]): ReadPackage {
-  const attachments = names.map((name) => ({ name, content: name.endsWith('.sig') ? Buffer.from('sig') : content, size: 0 }));
-  for (const a of attachments) a.size = a.content.length;
+  const attachments = names.map((name) => {
+    const bytes = name.endsWith('.sig') ? Buffer.from('sig') : content;
+    return { name, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+  });
   return { attachments } as unknown as ReadPackage;
 }
 

@@ -9,12 +9,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { buildMessage, newGuid } from '../../codec';
-import { composePackage, readPackage } from '../../exchange/package';
+import { composePackage } from '../../exchange/package';
 import { startOutboundExchanges } from '../../workers/outbound';
 import { inboundStateQuery, inboundWorkflowId, outboundStateQuery, type InboundState } from '../../workflows/definitions';
 import { SevStatus } from '../../workflows/search-attributes';
 import { fetchRawMessage, listMailbox, sendRawMessage } from '../stack/mail-helpers';
 import { withPassportSignature } from '../support/signing';
+import { readPackageWithFiles } from '../support/packages';
 import { eventually, startTestExchange, type TestExchange, type TestOrganization } from '../support/exchange';
 
 const projectRoot = path.resolve(import.meta.dirname, '../..');
@@ -40,14 +41,14 @@ async function sendAndRegister(ex: TestExchange, from: TestOrganization, to: Tes
 async function resendAsNewMessage(ex: TestExchange, from: TestOrganization, to: TestOrganization, regNumber: string): Promise<string> {
   const received = (await listMailbox(ex.config, to.org, 'Processed')).find((m) => m.subject.includes(regNumber));
   assert.ok(received, `the package ${regNumber} is in ${to.org.id}/Processed`);
-  const pkg = await readPackage(await fetchRawMessage(ex.config, to.org, received.uid, 'Processed'));
+  const { pkg, files } = await readPackageWithFiles(await fetchRawMessage(ex.config, to.org, received.uid, 'Processed'));
   assert.ok(pkg.ok, 'the received package reads back');
   const message = pkg.passport.message;
   assert.equal(message.kind, 'MainDoc');
   const messageId = newGuid();
   const passport = Buffer.from(buildMessage({ ...message, header: { ...message.header, messageId, returnId: messageId } }), 'utf8');
   // A new passport needs a new signature: the sender signs it as SEV does.
-  const resources = await withPassportSignature(ex.config, from.org, { name: pkg.passport.name, content: passport }, pkg.attachments);
+  const resources = await withPassportSignature(ex.config, from.org, { name: pkg.passport.name, content: passport }, files);
   const raw = await composePackage({
     from: from.org.mailbox.address,
     to: to.org.mailbox.address,

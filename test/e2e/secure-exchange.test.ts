@@ -16,6 +16,7 @@ import { sendDocument } from '../../workers/send';
 import { outboundStateQuery } from '../../workflows/definitions';
 import { fetchRawMessage, listMailbox, sendRawMessage } from '../stack/mail-helpers';
 import { eventually, startTestExchange, type TestExchange, type TestOrganization } from '../support/exchange';
+import { readPackageWithFiles, type FileContent } from '../support/packages';
 import { withPassportSignature } from '../support/signing';
 
 let ex: TestExchange;
@@ -70,12 +71,14 @@ async function forged(alter: (parts: { passport: Buffer; attachments: { name: st
   const { openSealed } = await import('../../security/smime');
   const { keyStoreFor } = await import('../../security/organization-keys');
   let template;
+  let templateFiles: FileContent[] = [];
   for (const mail of processed) {
     const raw = await fetchRawMessage(ex.config, B.org, mail.uid, 'Processed');
     const inner = isSealed(raw) ? await openSealed(raw, await keyStoreFor(ex.config, B.org).all()) : raw;
-    const pkg = await readPackage(inner);
+    const { pkg, files } = await readPackageWithFiles(inner);
     if (pkg.ok && pkg.passport.message.kind === 'MainDoc') {
       template = pkg;
+      templateFiles = files;
       break;
     }
   }
@@ -88,7 +91,7 @@ async function forged(alter: (parts: { passport: Buffer; attachments: { name: st
     buildMessage({ ...message, header: { ...message.header, messageId, returnId: messageId }, documents: message.documents.map((d) => ({ ...d, uid: documentUid })) }),
     'utf8',
   );
-  const parts = await alter({ passport, attachments: template.attachments.map((a) => ({ name: a.name, content: a.content })), from: A.org.mailbox.address });
+  const parts = await alter({ passport, attachments: templateFiles, from: A.org.mailbox.address });
   const raw = await composePackage({
     from: parts.from,
     to: B.org.mailbox.address,

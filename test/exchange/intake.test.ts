@@ -4,11 +4,14 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createConnection, createServer, type Socket } from 'node:net';
+import type { Readable } from 'node:stream';
+import { randomBytes } from 'node:crypto';
 import { startIntake, type Intake, type IntakeHandler, type IntakeLog, type IntakeOptions } from '../../exchange/intake';
 import { readPackage } from '../../exchange/package';
 import { findOrganization, loadConfig, type SevConfig } from '../../workers/config';
 import { sendRawMessage } from '../stack/mail-helpers';
-import { appendMail, composeSample, deleteMyMail, eventually, newMarker, whereIsMyMail } from './helpers';
+import { composePackage } from '../../exchange/package';
+import { appendMail, composeSample, deleteMyMail, eventually, newMarker, samplePackageInput, whereIsMyMail } from './helpers';
 
 const config = loadConfig();
 const orgA = findOrganization(config, 'org-a');
@@ -26,7 +29,9 @@ function testMarker(label: string): string {
 }
 
 /** The label of one of this test's mails (from its Message-ID `<marker.label@sev.test>`), or undefined for foreign mail. */
-function labelOf(raw: Buffer, marker: string): string | undefined {
+function labelOf(raw: Buffer | Readable, marker: string): string | undefined {
+  // Only a large mail comes as a stream, and only one test here sends one.
+  if (!Buffer.isBuffer(raw)) return undefined;
   return new RegExp(`^Message-ID:\\s*<${marker}\\.(\\w+)@sev\\.test>`, 'mi').exec(raw.toString('latin1'))?.[1];
 }
 
@@ -92,6 +97,32 @@ test('each package is handled once and moved to the folder the handler named; fo
   assert.deepEqual(where.Quarantine, [`Пакет СЭВ ${marker} 2`]);
   assert.deepEqual((await whereIsMyMail(config, orgB, foreign)).INBOX, [`Пакет СЭВ ${foreign} x`]);
   assert.deepEqual(intake.warnings, []);
+});
+
+test('a large mail comes to the handler as a stream of its exact bytes, then moves like any other', { timeout: 60_000 }, async () => {
+  const marker = testMarker('intake-large');
+  const input = samplePackageInput(orgA, orgB, marker, 'big');
+  const raw = await composePackage({ ...input, resources: [{ name: 'Большой.bin', content: randomBytes(3 * 1024 * 1024) }] });
+  await appendMail(config, orgB, raw);
+
+  const received: Buffer[] = [];
+  const intake = startTestIntake(async (mail) => {
+    if (Buffer.isBuffer(mail)) return labelOf(mail, marker) === undefined ? 'Retry' : 'Quarantine';
+    const chunks: Buffer[] = [];
+    for await (const chunk of mail) chunks.push(chunk as Buffer);
+    const whole = Buffer.concat(chunks);
+    if (!whole.includes(`<${marker}.big@sev.test>`)) return 'Retry';
+    received.push(whole);
+    return 'Processed';
+  });
+  try {
+    await eventually('the large mail in Processed', async () => ((await whereIsMyMail(config, orgB, marker)).Processed.length === 1 ? true : undefined));
+  } finally {
+    await intake.stop();
+  }
+  assert.equal(received.length, 1, 'handed over once');
+  // APPEND stores the mail byte for byte.
+  assert.ok(received[0]!.equals(raw), 'the bytes streamed are the mail as appended');
 });
 
 test('a handler that throws leaves the mail in INBOX; a later sweep hands it over again', { timeout: 60_000 }, async () => {

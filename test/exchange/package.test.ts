@@ -2,7 +2,7 @@
 // is not a readable package. Pure functions: no mail server involved.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import * as qp from 'nodemailer/lib/qp';
@@ -10,6 +10,7 @@ import { composePackage, readPackage, sanitizeAttachmentName, type PackageReadRe
 import { findOrganization, loadConfig } from '../../workers/config';
 import { fixturePath } from '../codec/helpers';
 import { samplePackageInput, samplePassport } from './helpers';
+import { readPackageWithFiles } from '../support/packages';
 
 const config = loadConfig();
 const orgA = findOrganization(config, 'org-a');
@@ -53,7 +54,8 @@ test('compose → read: passport first, Cyrillic names, every byte and the Messa
   assert.match(mime, /Content-Type: application\/pkcs7-signature/);
   assert.match(mime, /Content-Type: application\/pdf/);
 
-  const pkg = assertRead(await readPackage(raw));
+  const { pkg: read, files } = await readPackageWithFiles(raw);
+  const pkg = assertRead(read);
   assert.equal(pkg.mailMessageId, '<round-trip@sev.test>');
   assert.equal(pkg.from, orgA.mailbox.address);
   assert.deepEqual(pkg.to, [orgB.mailbox.address]);
@@ -68,9 +70,10 @@ test('compose → read: passport first, Cyrillic names, every byte and the Messa
     ['Письмо о переносе совещания.pdf', 'Приложение №1 — список.docx', 'Письмо о переносе совещания.pdf.sig'],
   );
   pkg.attachments.forEach((file, i) => {
-    const sent = input.resources[i]!.content;
-    assert.ok(file.content.equals(sent), `${file.name}: content differs`);
+    const sent = input.resources[i]!.content as Buffer;
+    assert.ok(files[i]!.content.equals(sent), `${file.name}: content differs`);
     assert.equal(file.size, sent.byteLength);
+    assert.equal(file.sha256, createHash('sha256').update(sent).digest('hex'));
   });
 });
 

@@ -3,7 +3,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { composePackage, readPackage } from '../../exchange/package';
+import { composePackage } from '../../exchange/package';
+import { readPackageWithFiles } from '../support/packages';
 import { createMailSender, type MailSender } from '../../exchange/smtp';
 import { findOrganization, loadConfig, type SevConfig } from '../../workers/config';
 import { fetchRawMessage, waitForMessage } from '../stack/mail-helpers';
@@ -38,14 +39,14 @@ test('a package sent through Postfix arrives in the addressee’s INBOX with eve
 
   const arrived = await waitForMessage(config, orgB, (mail) => mail.subject.includes(marker), { timeoutMs: 20_000 });
   assert.equal(arrived.messageId, `<${marker}@sev.test>`);
-  const pkg = await readPackage(await fetchRawMessage(config, orgB, arrived.uid));
+  const { pkg, files } = await readPackageWithFiles(await fetchRawMessage(config, orgB, arrived.uid));
   assert.ok(pkg.ok, pkg.ok ? '' : pkg.reason);
   assert.ok(pkg.passport.content.equals(input.passport.content));
   assert.deepEqual(
     pkg.attachments.map((file) => file.name),
     input.resources.map((file) => file.name),
   );
-  pkg.attachments.forEach((file, i) => assert.ok(file.content.equals(input.resources[i]!.content), `${file.name}: content differs`));
+  pkg.attachments.forEach((file, i) => assert.ok(files[i]!.content.equals(input.resources[i]!.content as Buffer), `${file.name}: content differs`));
 });
 
 test('an unknown recipient at the local domain is refused for good (550): PermanentSmtpError', async () => {

@@ -695,7 +695,7 @@ export function hostileCorpus(): HostileCase[] {
 
   // --- Limits -----------------------------------------------------------------------------------
 
-  documentCase('limits', 'attachment-over-size-limit', { outcome: 'rejectedAtIntake', reason: /вложение «Письмо\.pdf» больше допустимого размера \(65537 байт/ }, (ctx, doc, marker, file) =>
+  documentCase('limits', 'attachment-over-size-limit', { outcome: 'rejectedAtIntake', reason: /вложение «Письмо\.pdf» больше допустимого размера \(предел 65536 байт\)/ }, (ctx, doc, marker, file) =>
     plain(ctx, marker, Buffer.from(passportXml(ctx, doc)), [{ name: 'Письмо.pdf', content: file }]),
     { files: [{ uniqueName: 'Письмо.pdf', content: fileContent('big', HOSTILE_LIMITS.maxAttachmentBytes + 1) }] },
   );
