@@ -28,6 +28,19 @@ const subjects: Record<string, string> = {
   Failure: 'Уведомление об отказе',
 };
 
+/**
+ * The passport's XML and its detached signature (`<passport>.sig`), which the passport lists among
+ * its resources so that the receiver knows it belongs to the package.
+ */
+export async function signedPassport(message: DocInfoMessage | ReportMessage, xmlName: string, key: { keyPem: string; certPem: string }): Promise<{ xml: Buffer; signature: { name: string; content: Buffer } }> {
+  const name = `${xmlName}.sig`;
+  const resources = message.header.resources;
+  const nextUid = Math.max(0, ...resources.map((r) => Number(r.uid)).filter(Number.isFinite)) + 1;
+  message.header.resources = [...resources, { uid: String(nextUid), uniqueName: name }];
+  const xml = Buffer.from(buildMessage(message), 'utf8');
+  return { xml, signature: { name, content: await signDetached(xml, key.keyPem, key.certPem) } };
+}
+
 export function createOutgoingActivities(deps: ActivityDeps) {
   const { db, edms, organization: org, config } = deps;
 
@@ -66,13 +79,8 @@ export function createOutgoingActivities(deps: ActivityDeps) {
     files: { name: string; sha256: string }[];
     record: { peerOrganizationId: string; peerSevIndex: string; returnId?: string; cardId?: string; workflowId: string; documentUid?: string };
   }) {
-    const key = await ourKey();
     const mailMessageId = mailMessageIdFor(input.messageId, org.mailbox.address);
-    const signatureName = `${input.xmlName}.sig`;
-    const resources = input.message.header.resources;
-    const nextUid = Math.max(0, ...resources.map((r) => Number(r.uid)).filter(Number.isFinite)) + 1;
-    input.message.header.resources = [...resources, { uid: String(nextUid), uniqueName: signatureName }];
-    const xml = Buffer.from(buildMessage(input.message), 'utf8');
+    const { xml, signature } = await signedPassport(input.message, input.xmlName, await ourKey());
     const date = new Date();
     const composed = {
       from: org.mailbox.address,
@@ -84,7 +92,7 @@ export function createOutgoingActivities(deps: ActivityDeps) {
       resources: [
         // Files stream from the blob store into the mail and the mail into the store: never whole in memory.
         ...input.files.map((f) => ({ name: f.name, content: blobStream(db, f.sha256) })),
-        { name: signatureName, content: await signDetached(xml, key.keyPem, key.certPem) },
+        signature,
       ],
     };
     // Encryption (CMS EnvelopedData) needs the whole package at once.

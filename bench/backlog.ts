@@ -1,12 +1,13 @@
 // Backlog: N real SEV packages from A put into B's mailbox while B's SEV is stopped, then B's
 // worker process is started and drains them. Each package is what A's SEV would send — passport
-// built with SEV's own functions (outgoingPassport + buildMessage), composed with composePackage —
+// built and signed with SEV's own functions (outgoingPassport + signedPassport), composed with composePackage —
 // each with its own MessageID, document UID and file. A's SEV does not run: B's reports pile up
 // in A's mailbox and are thrown away afterwards.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import nodemailer from 'nodemailer';
+import { signedPassport } from '../activities/outgoing';
 import { outgoingPassport } from '../activities/passports';
-import { buildMessage } from '../codec/build';
+import { ensureOrganizationKey } from '../security/organization-keys';
 import { composePackage } from '../exchange/package';
 import { mailMessageIdFor } from '../registry/messages';
 import type { SevConfig } from '../workers/config';
@@ -41,6 +42,8 @@ export async function benchBacklog(config: SevConfig, s: Sender, configFile: str
   const template = await s.edms.createOutgoingCard({ kind: 'Письмо', annotation: 'Шаблон очереди', files: [{ name: 'Шаблон.pdf', content: Buffer.from('шаблон') }], addresseeSevIndexes: [b.sevIndex] });
   const addressee = (await s.edms.getOutgoingDocument(template.cardId)).addressees[0]!;
   const base = randomBytes(fileBytes);
+  // A's key, made now if A's SEV never ran; B trusts it when its worker starts.
+  const { pair: key } = await ensureOrganizationKey(config, a);
   const { host, port, secure } = config.mail.smtp;
   const smtp = nodemailer.createTransport({ pool: true, maxConnections: 4, maxMessages: Infinity, host, port, secure });
 
@@ -66,14 +69,16 @@ export async function benchBacklog(config: SevConfig, s: Sender, configFile: str
         addressees: [addressee],
       };
       const { message } = outgoingPassport(a, doc, addressee, { messageId, time: new Date().toISOString() });
+      // Signed with A's key as A's SEV signs: B accepts nothing else.
+      const { xml, signature } = await signedPassport(message, 'DocInfo.xml', key);
       const raw = await composePackage({
         from: a.mailbox.address,
         to: b.mailbox.address,
         subject: `Документ № ${doc.regNumber} от ${doc.regDate}`,
         mailMessageId: mailMessageIdFor(messageId, a.mailbox.address),
         date: new Date(),
-        passport: { name: 'DocInfo.xml', content: Buffer.from(buildMessage(message), 'utf8') },
-        resources: [{ name, content }],
+        passport: { name: 'DocInfo.xml', content: xml },
+        resources: [{ name, content }, signature],
       });
       await smtp.sendMail({ envelope: { from: a.mailbox.address, to: [b.mailbox.address] }, raw });
       if (++sent % 1000 === 0) log(`  очередь: отправлено ${sent} из ${n}`);
