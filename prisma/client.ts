@@ -1,12 +1,29 @@
 // The Prisma client of one organization's database. Prisma 7 talks to PostgreSQL through a driver
-// adapter (node-postgres here) instead of a native query engine.
+// adapter (node-postgres here) instead of a native query engine. The pool under it is also used
+// directly where Prisma would cost too much: the blob store reads and writes bytea in binary.
+import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from './generated/client';
 
 // Models, enums and the Prisma namespace (error classes, input types) for the rest of SEV.
 export * from './generated/client';
 
-/** A client of the database at `databaseUrl`; the caller disconnects it with `$disconnect()`. */
+const pools = new WeakMap<PrismaClient, pg.Pool>();
+
+/** A client of the database at `databaseUrl`; the caller disconnects it with `$disconnect()` (which ends its pool). */
 export function createPrismaClient(databaseUrl: string): PrismaClient {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) });
+  const pool = new pg.Pool({ connectionString: databaseUrl });
+  // An idle connection that breaks (the database restarted) leaves the pool; the next query opens
+  // another. Without a listener the pool's 'error' would end the process.
+  pool.on('error', () => undefined);
+  const client = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+  pools.set(client, pool);
+  return client;
+}
+
+/** The connection pool under a client made by createPrismaClient. */
+export function poolOf(db: PrismaClient): pg.Pool {
+  const pool = pools.get(db);
+  if (!pool) throw new Error('this Prisma client was not made by createPrismaClient (a transaction client has no pool of its own)');
+  return pool;
 }

@@ -147,6 +147,25 @@ const configSchema = z
        */
       tokensFile: z.string().min(1),
     }),
+    /**
+     * How much a worker process takes on at once. The defaults suit a small machine (two cores,
+     * a worker within about 300 MB); raise them on a larger one (docs/OPERATIONS.md).
+     */
+    worker: z
+      .object({
+        /** Workflows kept in memory between their steps; an evicted one is replayed from its history when it next moves. */
+        cachedWorkflows: z.number().int().min(2).default(100),
+        /** Activities (mail, reports) and local activities (database steps) each, running at once per organization. */
+        concurrentActivities: z.number().int().min(1).default(16),
+        /** Workflow tasks running at once per organization. */
+        concurrentWorkflowTasks: z.number().int().min(2).default(8),
+        /**
+         * How far V8 lets the heap grow past what is live before collecting (percent). Small keeps
+         * the process near its working set at some CPU cost; 0 leaves V8's own heuristics.
+         */
+        heapGrowingPercent: z.number().int().min(0).max(400).default(15),
+      })
+      .prefault({}),
     organizations: z.array(organizationSchema).min(1),
   })
   .superRefine((cfg, ctx) => {
