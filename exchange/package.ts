@@ -151,7 +151,7 @@ function withAngleBrackets(messageId: string): string {
 /** Where the files of a package go as they are read: the blob store (in memory for tests and tools). */
 export interface PartStore {
   /** Stores one file as it streams; BlobTooLargeError beyond `maxBytes`. */
-  put(content: AsyncIterable<Uint8Array>, maxBytes: number): Promise<BlobRef>;
+  put(content: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, maxBytes: number): Promise<BlobRef>;
 }
 
 /** A PartStore in memory, with the stored contents by SHA-256. */

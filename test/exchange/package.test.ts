@@ -6,7 +6,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import * as qp from 'nodemailer/lib/qp';
-import { composePackage, readPackage, sanitizeAttachmentName, type PackageReadResult, type ReadPackage, type RefusedPackage } from '../../exchange/package';
+import { Readable } from 'node:stream';
+import { composePackage, composePackageStream, memoryPartStore, readPackage, sanitizeAttachmentName, type PackageReadResult, type PartStore, type ReadPackage, type RefusedPackage } from '../../exchange/package';
 import { findOrganization, loadConfig } from '../../workers/config';
 import { fixturePath } from '../codec/helpers';
 import { samplePackageInput, samplePassport } from './helpers';
@@ -130,6 +131,59 @@ test('an attachment above the limit: TOO_LARGE', async () => {
   const refusal = assertRefused(await readPackage(raw, { maxAttachmentBytes: 10_000 }), 'TOO_LARGE');
   assert.match(refusal.reason, /Письмо о переносе совещания\.pdf/);
   assertRefused(await readPackage(raw, { maxMessageBytes: 1_000 }), 'TOO_LARGE');
+});
+
+test('a package read as a stream: the passport in memory, each file put in the store as it is decoded', async () => {
+  const big = randomBytes(4 * 1024 * 1024 + 7);
+  const input = samplePackageInput(orgA, orgB, 'stream');
+  const composed = { ...input, resources: [{ name: 'Большой файл.bin', content: Readable.from([big.subarray(0, 1000), big.subarray(1000)]) }, ...input.resources] };
+  // Composed as a stream too, and fed in pieces of a few kilobytes, the way IMAP and the store give it.
+  const pieces: Buffer[] = [];
+  for await (const piece of composePackageStream(composed)) pieces.push(piece as Buffer);
+  const raw = Buffer.concat(pieces);
+  async function* inPieces() {
+    for (let at = 0; at < raw.length; at += 16_384) yield raw.subarray(at, at + 16_384);
+  }
+  const puts: { size: number; largestPiece: number }[] = [];
+  const memory = memoryPartStore();
+  const store: PartStore = {
+    async put(content, maxBytes) {
+      let largestPiece = 0;
+      const seen: Uint8Array[] = [];
+      for await (const piece of content) {
+        largestPiece = Math.max(largestPiece, piece.byteLength);
+        seen.push(piece);
+      }
+      const ref = await memory.put(seen, maxBytes);
+      puts.push({ size: ref.size, largestPiece });
+      return ref;
+    },
+  };
+  const pkg = assertRead(await readPackage(inPieces(), {}, store));
+  assert.equal(pkg.passport.message.kind, 'MainDoc');
+  assert.deepEqual(pkg.attachments.map((a) => a.name), ['Большой файл.bin', ...input.resources.map((r) => r.name)]);
+  assert.equal(pkg.attachments[0]!.sha256, createHash('sha256').update(big).digest('hex'));
+  assert.ok(memory.get(pkg.attachments[0]!.sha256)!.equals(big));
+  assert.equal(puts.length, 1 + input.resources.length, 'every file but the passport went to the store');
+  assert.ok(puts[0]!.largestPiece < 256 * 1024, `the big file came in pieces (largest ${puts[0]!.largestPiece} bytes), not whole`);
+});
+
+test('a stream longer than the message limit is refused as it is read', async () => {
+  const raw = await composePackage(samplePackageInput(orgA, orgB, 'stream-limit'));
+  async function* inPieces() {
+    for (let at = 0; at < raw.length; at += 1000) yield raw.subarray(at, at + 1000);
+  }
+  const refusal = assertRefused(await readPackage(inPieces(), { maxMessageBytes: 5_000 }), 'TOO_LARGE');
+  assert.match(refusal.reason, /предел 5000 байт/);
+});
+
+test('nothing is stored when the passport does not read', async () => {
+  const input = samplePackageInput(orgA, orgB, 'no-store');
+  const raw = await composePackage({ ...input, passport: { name: 'DocInfo.xml', content: Buffer.from('<DocInfo xmlns="http://www.eos.ru/2010/sev"><broken') } });
+  let puts = 0;
+  const refusal = await readPackage(raw, {}, { put: async () => ((puts += 1), { sha256: '', size: 0 }) });
+  assert.equal(refusal.ok, false);
+  assert.equal(puts, 0);
 });
 
 test('more attachments than allowed: TOO_MANY_PARTS', async () => {

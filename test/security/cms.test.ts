@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -48,6 +49,28 @@ test('OpenSSL reads our signature, and we read OpenSSL’s', async () => {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('a large file is signed from its SHA-256 and checked against a digest computed as it streams', async () => {
+  const file = randomBytes(3 * 1024 * 1024);
+  const sha256 = createHash('sha256').update(file).digest();
+  const signature = await signDetached({ sha256 }, a.keyPem, a.certPem);
+  // The same signature as one made over the bytes: it verifies over them too.
+  assert.equal((await verifyDetached(file, signature, [a.certPem])).ok, true);
+  const asked: string[] = [];
+  const streamed = (content: Buffer) => async (algorithm: string) => {
+    asked.push(algorithm);
+    return createHash(algorithm).update(content).digest();
+  };
+  const ok = await verifyDetached(streamed(file), signature, [a.certPem]);
+  assert.equal(ok.ok, true, !ok.ok ? ok.reason : '');
+  assert.deepEqual(asked, ['sha256'], 'hashed once, with the signature’s algorithm');
+  const tampered = Buffer.from(file);
+  tampered[1000] = tampered[1000]! ^ 1;
+  const bad = await verifyDetached(streamed(tampered), signature, [a.certPem]);
+  assert.equal(bad.ok, false);
+  assert.equal(!bad.ok && bad.code, 'invalid');
+  assert.equal((await verifyDetached(streamed(file), signature, [b.certPem])).ok, false, 'another organization’s certificate is still refused');
 });
 
 test('a package encrypted for B opens with B’s key and not with A’s', async () => {

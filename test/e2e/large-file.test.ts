@@ -1,0 +1,69 @@
+// A large document over the real stack: the mail (above 1 MB) is streamed from IMAP into B's blob
+// store in chunks, read there by the streaming parser, and registered; the file B keeps is A's file
+// byte for byte, signed by A, and the steps worked from the package's manifest.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { BLOB_CHUNK_BYTES, getBlob } from '../../registry/blobs';
+import type { PackageManifest } from '../../registry/packages';
+import { sendDocument } from '../../workers/send';
+import { outboundStateQuery } from '../../workflows/definitions';
+import { eventually, startTestExchange, type TestExchange, type TestOrganization } from '../support/exchange';
+
+let ex: TestExchange;
+let A: TestOrganization;
+let B: TestOrganization;
+
+before(async () => {
+  ex = await startTestExchange('big');
+  [A, B] = ex.orgs as [TestOrganization, TestOrganization];
+});
+
+after(async () => {
+  await ex?.stop();
+});
+
+test('a 6 MB document goes A → B in chunks and arrives whole, registered once, with A’s signature', { timeout: 180_000 }, async () => {
+  const content = randomBytes(6 * 1024 * 1024);
+  const sha256 = createHash('sha256').update(content).digest('hex');
+  const sent = await sendDocument(ex.config, A.org, {
+    annotation: 'Большой документ (потоковая передача)',
+    files: [{ name: 'Схема размещения.bin', content }],
+    addresseeSevIndexes: [B.org.sevIndex],
+  });
+  const state = await eventually(
+    'B registered it and A holds the report',
+    async () => {
+      const s = await ex.client.workflow.getHandle(sent.workflowIds[0]!).query(outboundStateQuery);
+      return s.status === 'registered' ? s : undefined;
+    },
+    150_000,
+  );
+  assert.ok(state.addresseeRegistration?.number, 'A knows B’s registration number');
+
+  // At A: the package mail is stored in chunks, with the file inside as base64 (≈ 4/3 of it).
+  const outgoing = await A.db.message.findFirstOrThrow({ where: { direction: 'outgoing', kind: 'MainDoc', cardId: sent.cardId } });
+  assert.ok(outgoing.rawSize! > content.length, 'the mail carries the whole file');
+  const outgoingBlob = await A.db.blob.findUniqueOrThrow({ where: { sha256: outgoing.rawSha256! } });
+  assert.equal(outgoingBlob.content.byteLength, BLOB_CHUNK_BYTES, 'only the first chunk sits in the blob row');
+  assert.equal(await A.db.blobChunk.count({ where: { chunksId: outgoingBlob.chunksId! } }), Math.ceil(outgoing.rawSize! / BLOB_CHUNK_BYTES) - 1);
+
+  // At B: one card, its file is A's file byte for byte, with A's signature kept.
+  const cards = await B.db.registrationCard.findMany({ where: { direction: 'incoming', documentUid: sent.documentUid }, include: { files: { include: { signatures: true } } } });
+  assert.equal(cards.length, 1);
+  const [card] = cards;
+  assert.equal(card!.status, 'registered');
+  assert.equal(card!.files.length, 1);
+  const file = card!.files[0]!;
+  assert.equal(file.sha256, sha256);
+  assert.equal(file.size, content.length);
+  assert.ok((await getBlob(B.db, file.sha256)).equals(content), 'the stored file is A’s file');
+  assert.equal(file.signatures.length, 1, 'A’s signature of the file, checked from a streamed digest');
+
+  // B read the package once, at the intake: its manifest names the file by the same SHA-256.
+  const received = await B.db.message.findFirstOrThrow({ where: { direction: 'incoming', kind: 'MainDoc', cardId: card!.id } });
+  const manifest = received.package as unknown as PackageManifest;
+  assert.equal(manifest.passport.name, 'DocInfo.xml');
+  assert.ok(manifest.attachments.some((a) => a.sha256 === sha256 && a.size === content.length));
+  assert.ok(received.rawSize! > 1024 * 1024, 'a mail above 1 MB, so streamed from IMAP rather than fetched whole');
+});
