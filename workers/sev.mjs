@@ -14,6 +14,10 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SKIPPED = new Set(['node_modules', 'test', 'bench', 'chaos', 'docs', '.git', '.ci']);
 const KEEP_OLD_BUILDS_MS = 7 * 24 * 3600 * 1000;
 
+// Deprecation notices of libraries (node-postgres warns about Prisma's adapter) are for developers,
+// who see them in the tests; an operator can do nothing about them.
+process.noDeprecation = true;
+
 if (process.env.SEV_TSX === '1') {
   const { register } = await import('tsx/esm/api');
   register();
