@@ -184,11 +184,19 @@ class MessageTooLargeError extends Error {
   }
 }
 
+/** The mail could not be read or a file not stored (a database, a connection): not the mail's fault. */
+class NotTheMailError extends Error {
+  constructor(cause: unknown) {
+    super('reading or storing the package failed', { cause });
+  }
+}
+
 /**
- * Reads untrusted MIME into a package, or a refusal with the reason; never throws. The mail is
- * read as a stream: the passport is kept in memory, every other file goes to `store` as it is
- * decoded, so a package of any size costs a few chunks of memory. Nothing is stored until the
- * passport (the first attachment) has been read and parsed.
+ * Reads untrusted MIME into a package, or a refusal with the reason. The mail is read as a stream:
+ * the passport is kept in memory, every other file goes to `store` as it is decoded, so a package
+ * of any size costs a few chunks of memory. Nothing is stored until the passport (the first
+ * attachment) has been read and parsed. Bad input never throws; a failure to read the source or to
+ * store a file is thrown as it came, so that the mail is tried again rather than refused.
  */
 export async function readPackage(raw: Buffer | AsyncIterable<Uint8Array>, limits: PackageLimits = {}, store: PartStore = memoryPartStore()): Promise<PackageReadResult> {
   const limit = { ...DEFAULT_PACKAGE_LIMITS, ...limits };
@@ -214,6 +222,7 @@ export async function readPackage(raw: Buffer | AsyncIterable<Uint8Array>, limit
       date: headers?.get('date') instanceof Date ? (headers.get('date') as Date) : undefined,
     };
   } catch (err) {
+    if (err instanceof NotTheMailError) throw err.cause;
     if (err instanceof MessageTooLargeError) return refuse('TOO_LARGE', err.message, identity());
     return { ...mimeFailure(err), ...identity() };
   } finally {
@@ -236,10 +245,18 @@ const PARSER_OPTIONS = {
 
 async function* limitedTo(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, maxBytes: number): AsyncGenerator<Uint8Array> {
   let size = 0;
-  for await (const piece of source) {
+  for await (const piece of failingAsNotTheMail(source)) {
     size += piece.byteLength;
     if (size > maxBytes) throw new MessageTooLargeError(maxBytes);
     yield piece;
+  }
+}
+
+async function* failingAsNotTheMail(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  try {
+    yield* source;
+  } catch (err) {
+    throw new NotTheMailError(err);
   }
 }
 
@@ -257,11 +274,21 @@ async function readParts(parts: AsyncIterable<AttachmentStream | MessageText>, l
       if (index > limit.maxAttachments) return refuse('TOO_MANY_PARTS', `в письме больше ${limit.maxAttachments} вложений`);
       const name = sanitizeAttachmentName(part.filename ?? '') || `attachment-${index}`;
       if (passport) {
+        // The part's own stream failing is the mail's fault (a broken encoding); the store failing is not.
+        let partFailed = false;
+        const content = async function* () {
+          try {
+            yield* part.content;
+          } catch (err) {
+            partFailed = true;
+            throw err;
+          }
+        };
         try {
-          attachments.push({ name, ...(await store.put(part.content, limit.maxAttachmentBytes)) });
+          attachments.push({ name, ...(await store.put(content(), limit.maxAttachmentBytes)) });
         } catch (err) {
           if (err instanceof BlobTooLargeError) return tooLarge(name, limit);
-          throw err;
+          throw partFailed ? err : new NotTheMailError(err);
         }
         continue;
       }

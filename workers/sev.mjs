@@ -3,7 +3,8 @@
 // version of the code, into node_modules/.cache/sev/<hash of the sources>/: a checkout needs no
 // build step, a command starts without compiling, and a long-running worker carries no TypeScript
 // loader (tsx's loader thread cost every worker process about 55 MB of memory).
-// SEV_TSX=1 runs the sources through tsx instead (while changing the code, say).
+// SEV_TSX=1 runs the sources through tsx instead (while changing the code, say), as does a checkout
+// whose Prisma client is not generated yet.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -18,7 +19,11 @@ const KEEP_OLD_BUILDS_MS = 7 * 24 * 3600 * 1000;
 // who see them in the tests; an operator can do nothing about them.
 process.noDeprecation = true;
 
-if (process.env.SEV_TSX === '1') {
+// Before `sev db generate` has made the Prisma client (npm install runs it) the sources do not
+// build yet; that command needs none of it, so it runs through tsx.
+const prismaGenerated = existsSync(path.join(root, 'prisma', 'generated', 'client.ts'));
+
+if (process.env.SEV_TSX === '1' || !prismaGenerated) {
   const { register } = await import('tsx/esm/api');
   register();
   await import('./cli.ts');

@@ -186,6 +186,23 @@ test('nothing is stored when the passport does not read', async () => {
   assert.equal(puts, 0);
 });
 
+test('a store or a source that fails is thrown, not taken for a bad mail: the mail is tried again', async () => {
+  const input = samplePackageInput(orgA, orgB, 'failing');
+  const raw = await composePackage({ ...input, resources: [{ name: 'Большой.bin', content: randomBytes(2 * 1024 * 1024) }] });
+  const failingStore: PartStore = {
+    async put(content) {
+      for await (const piece of content) if (piece.byteLength > 0) throw new Error('база данных недоступна');
+      return { sha256: '', size: 0 };
+    },
+  };
+  await assert.rejects(readPackage(raw, {}, failingStore), /база данных недоступна/);
+  async function* breaksHalfway() {
+    yield raw.subarray(0, raw.length / 2);
+    throw new Error('соединение с IMAP оборвалось');
+  }
+  await assert.rejects(readPackage(breaksHalfway()), /соединение с IMAP оборвалось/);
+});
+
 test('more attachments than allowed: TOO_MANY_PARTS', async () => {
   const input = samplePackageInput(orgA, orgB, 'many');
   const resources = Array.from({ length: 30 }, (_, i) => ({ name: `Файл ${i}.txt`, content: Buffer.from(`файл ${i}`) }));
