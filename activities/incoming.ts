@@ -41,7 +41,8 @@ interface LoadedPackage {
   pkg: ReadPackage;
 }
 
-async function loadPackage(deps: ActivityDeps, messageRowId: string): Promise<LoadedPackage> {
+/** A received message's package: from its manifest, or read once from its raw mail when it was recorded before manifests were kept. */
+export async function loadPackage(deps: ActivityDeps, messageRowId: string): Promise<LoadedPackage> {
   const row = await deps.db.message.findUnique({ where: { id: messageRowId } });
   if (!row?.rawSha256) throw ApplicationFailure.nonRetryable(`message ${messageRowId} has no stored raw mail`, 'NotFound');
   const cached = cachedPackage(row.rawSha256);

@@ -1,10 +1,13 @@
 // A large document over the real stack: the mail (above 1 MB) is streamed from IMAP into B's blob
 // store in chunks, read there by the streaming parser, and registered; the file B keeps is A's file
-// byte for byte, signed by A, and the steps worked from the package's manifest.
+// byte for byte, signed by A, and the steps worked from the package's manifest (read once from the
+// raw mail for a message recorded before manifests were kept).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { BLOB_CHUNK_BYTES, getBlob } from '../../registry/blobs';
+import type { ActivityDeps } from '../../activities/deps';
+import { loadPackage } from '../../activities/incoming';
+import { BLOB_CHUNK_BYTES, getBlob, putBlob } from '../../registry/blobs';
 import type { PackageManifest } from '../../registry/packages';
 import { sendDocument } from '../../workers/send';
 import { outboundStateQuery } from '../../workflows/definitions';
@@ -66,4 +69,18 @@ test('a 6 MB document goes A → B in chunks and arrives whole, registered once,
   assert.equal(manifest.passport.name, 'DocInfo.xml');
   assert.ok(manifest.attachments.some((a) => a.sha256 === sha256 && a.size === content.length));
   assert.ok(received.rawSize! > 1024 * 1024, 'a mail above 1 MB, so streamed from IMAP rather than fetched whole');
+
+  // A message recorded before manifests were kept (an upgrade with exchanges in flight): its
+  // package is read once from the raw mail, streamed from the store, and the manifest kept.
+  const rawCopy = Buffer.concat([await getBlob(B.db, received.rawSha256!), Buffer.from('\r\n')]);
+  const copyBlob = await putBlob(B.db, rawCopy);
+  const legacy = await B.db.message.create({
+    data: { direction: 'incoming', messageId: `${received.messageId!.slice(0, 31)}0`, kind: 'MainDoc', status: 'stored', rawSha256: copyBlob.sha256, rawSize: copyBlob.size },
+  });
+  const deps = { db: B.db, organization: B.org } as unknown as ActivityDeps;
+  const { pkg } = await loadPackage(deps, legacy.id);
+  assert.deepEqual(pkg.attachments, manifest.attachments);
+  assert.equal(pkg.passport.sha256, manifest.passport.sha256);
+  const kept = (await B.db.message.findUniqueOrThrow({ where: { id: legacy.id } })).package as unknown as PackageManifest;
+  assert.deepEqual(kept.attachments, manifest.attachments, 'the manifest is kept for the next steps');
 });
