@@ -8,9 +8,7 @@ import type { DocInfoMessage, ReportMessage } from '../codec/types';
 import type { DuplicateCandidate, FollowUpOutcome, IncomingPackage, ManualRegistration, RegistrationOutcome, StoredResource } from '../edms/adapter';
 import { findParticipantByMailbox, findParticipantByUid } from '../edms/directory';
 import type { ReadPackage } from '../exchange/package';
-import type { Prisma } from '../prisma/client';
-import { blobChunks } from '../registry/blobs';
-import { manifestOf, packageOf, readIntoStore, type PackageManifest } from '../registry/packages';
+import { manifestOfMessage, packageOf } from '../registry/packages';
 import { setMessageStatus } from '../registry/messages';
 import type { ReportReceived } from '../workflows/definitions';
 import { FailureCode, type ReportPolicy } from '../workflows/definitions';
@@ -47,17 +45,10 @@ export async function loadPackage(deps: ActivityDeps, messageRowId: string): Pro
   if (!row?.rawSha256) throw ApplicationFailure.nonRetryable(`message ${messageRowId} has no stored raw mail`, 'NotFound');
   const cached = cachedPackage(row.rawSha256);
   if (cached) return { row, pkg: cached };
-  let pkg: ReadPackage;
-  if (row.package) {
-    pkg = await packageOf(deps.db, row.package as unknown as PackageManifest);
-  } else {
-    // Recorded before the intake kept packages: read from the raw mail once, kept from now on.
-    const read = await readIntoStore(deps.db, blobChunks(deps.db, row.rawSha256), deps.organization.rules.limits);
-    // The intake stored this mail only after reading it as a package; the same bytes read the same way.
-    if (!read.ok) throw ApplicationFailure.nonRetryable(`stored mail ${row.rawSha256} is no longer a package: ${read.reason}`, 'InvalidPackage');
-    pkg = read;
-    await deps.db.message.update({ where: { id: row.id }, data: { package: manifestOf(read) as unknown as Prisma.InputJsonObject } });
-  }
+  const manifest = await manifestOfMessage(deps.db, row, deps.organization.rules.limits);
+  // The intake stored this mail only after reading it as a package; the same bytes read the same way.
+  if (!manifest) throw ApplicationFailure.nonRetryable(`stored mail ${row.rawSha256} is no longer a package`, 'InvalidPackage');
+  const pkg = await packageOf(deps.db, manifest);
   cachePackage(row.rawSha256, pkg);
   return { row, pkg };
 }

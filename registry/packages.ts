@@ -4,8 +4,8 @@
 // mail again, so no step holds a file and none parses MIME.
 import { parseMessage } from '../codec';
 import { readPackage, rootOf, type PackageFile, type PackageLimits, type PackageReadResult, type PartStore, type ReadPackage } from '../exchange/package';
-import type { PrismaClient } from '../prisma/client';
-import { getBlob, putBlob, putBlobStream } from './blobs';
+import type { Message, Prisma, PrismaClient } from '../prisma/client';
+import { blobChunks, getBlob, putBlob, putBlobStream } from './blobs';
 
 export interface PackageManifest {
   passport: PackageFile;
@@ -41,6 +41,21 @@ export function manifestOf(pkg: ReadPackage): PackageManifest {
     subject: pkg.subject,
     ...(pkg.date && { date: pkg.date.toISOString() }),
   };
+}
+
+/**
+ * The manifest of a recorded message. A message recorded before manifests were kept (an upgrade
+ * with exchanges in flight) has its raw mail read once, and the manifest kept. Undefined when the
+ * stored mail does not read as a package.
+ */
+export async function manifestOfMessage(db: PrismaClient, row: Pick<Message, 'id' | 'package' | 'rawSha256'>, limits: PackageLimits): Promise<PackageManifest | undefined> {
+  if (row.package) return row.package as unknown as PackageManifest;
+  if (!row.rawSha256) return undefined;
+  const read = await readIntoStore(db, blobChunks(db, row.rawSha256), limits);
+  if (!read.ok) return undefined;
+  const manifest = manifestOf(read);
+  await db.message.update({ where: { id: row.id }, data: { package: manifest as unknown as Prisma.InputJsonObject } });
+  return manifest;
 }
 
 /** The package a manifest describes, its passport read from the store and parsed. */

@@ -5,10 +5,10 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Clien
 import { cachePackage } from '../activities/package-cache';
 import type { ReadPackage } from '../exchange/package';
 import type { MailSender } from '../exchange/smtp';
-import type { Message, PrismaClient } from '../prisma/client';
+import type { PrismaClient } from '../prisma/client';
 import type { Readable } from 'node:stream';
 import { blobChunks, blobHead, getBlob, putBlob, putBlobStream } from '../registry/blobs';
-import { manifestOf, readIntoStore, samePackage, type PackageManifest } from '../registry/packages';
+import { manifestOf, manifestOfMessage, readIntoStore, samePackage } from '../registry/packages';
 import { recordIncomingMessage, recordQuarantinedMail } from '../registry/messages';
 import { inboundWorkflowId, reportArrivedSignal, type InboundMessageInput } from '../workflows/definitions';
 import { SevCorrespondent, SevDirection, SevDocNumber, SevMessageId, SevOrganization, SevStatus } from '../workflows/search-attributes';
@@ -70,7 +70,8 @@ export function createIntakeHandler(deps: IntakeDeps): (received: Buffer | Reada
       returnId: message.kind === 'Report' ? message.header.returnId : undefined,
       package: manifest,
     });
-    if (!recorded.created && !(recorded.sameContent || samePackage(await storedManifest(deps, recorded.row), manifest))) {
+    const recordedManifest = recorded.created || recorded.sameContent ? undefined : await manifestOfMessage(db, recorded.row, org.rules.limits);
+    if (!recorded.created && !recorded.sameContent && !(recordedManifest && samePackage(recordedManifest, manifest))) {
       await recordQuarantinedMail(db, {
         rawSha256: blob.sha256,
         rawSize: blob.size,
@@ -168,15 +169,6 @@ async function handOverReport(deps: IntakeDeps, returnId: string, messageRowId: 
     if (e instanceof WorkflowNotFoundError) return false;
     throw e;
   }
-}
-
-/** The package of a recorded message; read from its raw mail when it was recorded before packages were kept. */
-async function storedManifest(deps: IntakeDeps, row: Message): Promise<PackageManifest> {
-  if (row.package) return row.package as unknown as PackageManifest;
-  if (!row.rawSha256) throw new Error(`message ${row.id} has no stored raw mail`);
-  const stored = await readIntoStore(deps.db, blobChunks(deps.db, row.rawSha256), deps.organization.rules.limits);
-  if (!stored.ok) throw new Error(`stored mail ${row.rawSha256} is no longer a package: ${stored.reason}`);
-  return manifestOf(stored);
 }
 
 /** Sends the Reception report given for a message again, if one was given already. */

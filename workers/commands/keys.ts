@@ -25,19 +25,17 @@ export function registerKeyCommands(program: Command, ctx: CliContext): void {
     console.log(`Разошлите участникам сертификат: sev keys export --org ${org.id} --out ${org.id}.pem`);
   };
 
-  keys
-    .command('generate')
-    .description('создать ключ и самоподписанный сертификат организации (если ключа ещё нет)')
-    .requiredOption('--org <id>', 'организация')
-    .option('--days <n>', 'срок действия сертификата, дней', '365')
-    .action((opts: { org: string; days: string }) => makeKey(opts, true));
-
-  keys
-    .command('rotate')
-    .description('создать новый ключ и сделать его текущим; старые остаются для расшифровки')
-    .requiredOption('--org <id>', 'организация')
-    .option('--days <n>', 'срок действия сертификата, дней', '365')
-    .action((opts: { org: string; days: string }) => makeKey(opts, false));
+  for (const [name, description, first] of [
+    ['generate', 'создать ключ и самоподписанный сертификат организации (если ключа ещё нет)', true],
+    ['rotate', 'создать новый ключ и сделать его текущим; старые остаются для расшифровки', false],
+  ] as const) {
+    keys
+      .command(name)
+      .description(description)
+      .requiredOption('--org <id>', 'организация')
+      .option('--days <n>', 'срок действия сертификата, дней', '365')
+      .action((opts: { org: string; days: string }) => makeKey(opts, first));
+  }
 
   keys
     .command('import')
