@@ -263,8 +263,17 @@ export function createOutgoingActivities(deps: ActivityDeps) {
     async reportCardEvents(input: { messageRowId: string; workflowId: string; eventIds: string[] }) {
       const events = await edms.getCardEvents(input.eventIds);
       const fresh = events.filter((event) => event.outcome === null);
-      if (fresh.length === 0) return { delivered: true as const, reported: 0 };
-      const messageId = deterministicGuid(`${input.workflowId}:events:${fresh[0]!.id}`);
+      const reportOf = (eventId: string) => deterministicGuid(`${input.workflowId}:events:${eventId}`);
+      // Events this step already reported in a run whose workflow task was then retried (a report's
+      // MessageID comes from its first event): the workflow never saw that run, so they count now.
+      const ours = new Set(events.map((event) => reportOf(event.id)));
+      const earlier = events.filter((event) => event.outcome === 'reported' && event.reportMessageId && ours.has(event.reportMessageId));
+      if (fresh.length === 0) {
+        const row = earlier[0] && (await db.message.findUnique({ where: { direction_messageId: { direction: 'outgoing', messageId: earlier[0].reportMessageId! } }, select: { id: true } }));
+        if (!row) return { delivered: true as const, reported: 0 };
+        return { ...(await sendReport(row.id, 'о событиях', input.workflowId, earlier[0]!.reportMessageId!)), reported: earlier.length };
+      }
+      const messageId = reportOf(fresh[0]!.id);
       const row = await storedReport(input, messageId, 'Доклад', async (passport, received) => {
         // The TaskList as it stood after the last of these events (kept with the event), else as it is now.
         const withTasks = fresh.filter((e) => e.kind === 'Consideration' || e.kind === 'Report');
@@ -279,7 +288,7 @@ export function createOutgoingActivities(deps: ActivityDeps) {
         'reported',
         messageId,
       );
-      return { ...sent, reported: fresh.length };
+      return { ...sent, reported: fresh.length + earlier.length };
     },
   };
 }

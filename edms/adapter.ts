@@ -128,6 +128,8 @@ export interface CardEventRecord {
   summary: string;
   /** Null until SEV has decided what to tell the correspondent. */
   outcome: CardEventOutcome | null;
+  /** The report that told it, once reported. */
+  reportMessageId?: string | null;
 }
 
 export type CardEventOutcome = 'reported' | 'notOrdered' | 'refused' | 'subscriptionEnded' | 'noCorrespondent';
@@ -135,7 +137,8 @@ export type CardEventOutcome = 'reported' | 'notOrdered' | 'refused' | 'subscrip
 export interface EdmsAdapter {
   /** Events of cards by id, oldest first. */
   getCardEvents(eventIds: string[]): Promise<CardEventRecord[]>;
-  /** Records what became of events not settled yet; settled ones keep their outcome. Returns how many changed. */
+  /** Records what became of events not settled yet; settled ones keep their outcome. Returns how many of
+   *  them have this outcome now, settled by this call or an earlier one (a repeated step answers the same). */
   settleCardEvents(eventIds: string[], outcome: CardEventOutcome, reportMessageId?: string): Promise<number>;
   /** The card's current tasks, as a passport's TaskList. */
   getTaskList(cardId: string): Promise<Task[]>;

@@ -14,7 +14,6 @@ import {
   setCurrentDetails,
   setHandler,
   sleep,
-  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import {
@@ -37,10 +36,9 @@ import {
   FailureCode,
 } from './definitions';
 import { continueAsNewAfter, eventsPerReport, followUpWait } from './options';
-import { step } from './steps';
+import { setStatus, step } from './steps';
 import { clip, plain } from './ui-text';
 import type { DuplicateCandidate, RegistrationOutcome } from '../edms/adapter';
-import { SevStatus } from './search-attributes';
 
 
 export async function inboundMessageWorkflow(input: InboundMessageInput): Promise<InboundState> {
@@ -105,7 +103,7 @@ export async function inboundMessageWorkflow(input: InboundMessageInput): Promis
   const finish = (outcome: InboundOutcome, details: string) => {
     state.outcome = outcome;
     moveTo('done', details);
-    upsertSearchAttributes([{ key: SevStatus, value: outcome }]);
+    setStatus(outcome);
     return state;
   };
 
@@ -194,7 +192,7 @@ export async function inboundMessageWorkflow(input: InboundMessageInput): Promis
     }
 
     state.registration = { cardId: outcome.cardId, number: outcome.regNumber, date: outcome.regDate };
-    upsertSearchAttributes([{ key: SevStatus, value: 'registered' }]);
+    setStatus('registered');
     moveTo('reporting', `Зарегистрирован № ${outcome.regNumber} от ${outcome.regDate}; доклад корреспонденту`);
     await sendReport('Registration', { registration: state.registration });
     // Histories recorded before reports on EDMS events ended here.
@@ -317,7 +315,7 @@ export async function inboundMessageWorkflow(input: InboundMessageInput): Promis
     state.manual = state.manual ?? { reason, since: new Date().toISOString(), reminders: 0 };
     state.manual.reason = reason;
     moveTo('manual', `Ждёт ручной регистрации: ${reason}`);
-    upsertSearchAttributes([{ key: SevStatus, value: 'manual' }]);
+    setStatus('manual');
     decision = undefined;
     const reminderAfterMs = input.manualReminderMinutes * 60_000;
     const timer = { summary: `Ожидание ручной регистрации; напоминание через ${input.manualReminderMinutes} мин.` };

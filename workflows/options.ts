@@ -1,17 +1,22 @@
 // Timeouts and retry profiles of every activity, in one place.
 import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 
-const nonRetryableErrorTypes = ['InvalidInput', 'PermanentSmtpError', 'InvalidPackage', 'NotFound'];
+export const nonRetryableErrorTypes = ['InvalidInput', 'PermanentSmtpError', 'InvalidPackage', 'NotFound'];
 
 const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes };
 
 export const activityOptions = {
-  /** Mail steps: seconds each; retried with backoff while the mail server is away, and after a
-   *  minute when the worker running one died. */
+  /** A step that failed its quick local attempts (the mail server or the database is away): a
+   *  regular activity, retried by the server with backoff however long the outage, and after a
+   *  minute when the worker running it died; the Web UI shows it pending with its last error. */
   standard: { startToCloseTimeout: '1 minute', retry } satisfies ActivityOptions,
-  /** Database and XML steps, run in the worker's workflow task: retried the same way; a killed
-   *  worker's step runs again when the workflow task is retried elsewhere. */
+  /** Histories recorded before steps ran local-first: database and XML steps as local activities
+   *  retried locally for ever (workflows/steps.ts replays them so). */
   local: { startToCloseTimeout: '1 minute', retry } satisfies LocalActivityOptions,
+  /** Every step's first try, in the workflow task: three quick attempts (about three seconds),
+   *  then the step goes to the server as a regular activity (`standard`). A killed worker's
+   *  steps run again when the workflow task is retried elsewhere: every step is safe to repeat. */
+  localFirst: { startToCloseTimeout: '1 minute', retry: { ...retry, maximumAttempts: 3 } } satisfies LocalActivityOptions,
 };
 
 

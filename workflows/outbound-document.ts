@@ -1,7 +1,7 @@
 // One registered document sent to one external addressee: build the passport and the package,
 // send it once (a deterministic MessageID and Message-ID make a retry the same mail), then follow
 // the addressee's reports until it has registered or refused the document.
-import { allHandlersFinished, condition, continueAsNew, patched, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, patched, setCurrentDetails, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import {
   outboundStateQuery,
   reportArrivedSignal,
@@ -12,9 +12,8 @@ import {
   type ReportReceived,
 } from './definitions';
 import { continueAsNewAfter, reportWaitLimit } from './options';
-import { step } from './steps';
+import { leanExchange, setStatus, step } from './steps';
 import { clip, plain } from './ui-text';
-import { SevStatus } from './search-attributes';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const MAX_REPORTS_IN_STATE = 200;
@@ -42,7 +41,7 @@ export async function outboundDocumentWorkflow(input: OutboundDocumentInput): Pr
   const show = (status: OutboundStatus, details: string) => {
     if (statusRank[status] >= statusRank[state.status]) {
       state.status = status;
-      upsertSearchAttributes([{ key: SevStatus, value: status }]);
+      setStatus(status);
     }
     state.details = details;
     setCurrentDetails(clip(plain(details), 'details'));
@@ -70,12 +69,33 @@ export async function outboundDocumentWorkflow(input: OutboundDocumentInput): Pr
   // Follow the reports until the addressee registered or refused the document.
   const final = () => state.status === 'registered' || state.status === 'refused';
   const reportsWaiting = () => pending.length > 0 || arrived.length > 0;
-  while (!final()) {
-    if (!(await condition(reportsWaiting, reportWaitLimit, { summary: `Ожидание доклада адресата (не дольше ${reportWaitLimit})` }))) {
-      show(state.status, `Нет доклада от адресата за ${reportWaitLimit}; обмен завершён без ответа`);
-      break;
+  const waitSummary = `Ожидание доклада адресата (не дольше ${reportWaitLimit})`;
+  const noReport = () => show(state.status, `Нет доклада от адресата за ${reportWaitLimit}; обмен завершён без ответа`);
+  if (leanExchange()) {
+    // One timer for the whole wait, however many reports come before the last one.
+    let expired = false;
+    void sleep(reportWaitLimit, { summary: waitSummary }).then(
+      () => {
+        expired = true;
+      },
+      () => undefined,
+    );
+    while (!final()) {
+      await condition(() => reportsWaiting() || expired);
+      if (!reportsWaiting()) {
+        noReport();
+        break;
+      }
+      await takeReports();
     }
-    await takeReports();
+  } else {
+    while (!final()) {
+      if (!(await condition(reportsWaiting, reportWaitLimit, { summary: waitSummary }))) {
+        noReport();
+        break;
+      }
+      await takeReports();
+    }
   }
   // Reports handed over while the last one was applied are applied too: none is left unrecorded.
   await takeReports();

@@ -286,16 +286,19 @@ export async function getCardEvents(db: PrismaClient, eventIds: string[]): Promi
     data: row.data as Record<string, unknown>,
     summary: row.summary,
     outcome: row.outcome,
+    reportMessageId: row.reportMessageId,
   }));
 }
 
-/** Settles events not settled yet; an event keeps the first outcome it got. */
+/** Settles events not settled yet; an event keeps the first outcome it got. Returns how many have this outcome now. */
 export async function settleCardEvents(db: PrismaClient, eventIds: string[], outcome: CardEventOutcome, reportMessageId?: string): Promise<number> {
   const { count } = await db.cardEvent.updateMany({
     where: { id: { in: eventIds }, outcome: null },
     data: { outcome, handledAt: new Date(), ...(reportMessageId && { reportMessageId }) },
   });
-  return count;
+  if (count === eventIds.length) return count;
+  // Some were settled before: by an earlier run of the same step (its workflow task was retried), or otherwise.
+  return db.cardEvent.count({ where: { id: { in: eventIds }, outcome, ...(reportMessageId && { reportMessageId }) } });
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -219,3 +219,23 @@ describe('listCards', () => {
     );
   });
 });
+
+describe('settleCardEvents', () => {
+  test('settling again (a step run twice) gives the same count and keeps each event’s first outcome', async () => {
+    const card = await sendLetter();
+    const made = await Promise.all(
+      [1, 2, 3].map((i) => t.db.cardEvent.create({ data: { cardId: card.cardId, kind: 'Forwarding', data: {}, summary: `Передан исполнителю ${i}`, actor: 'Секретарь' } })),
+    );
+    const ids = made.map((e) => e.id);
+    const report = newGuid();
+    assert.equal(await t.edms.settleCardEvents(ids.slice(0, 1), 'refused'), 1);
+    assert.equal(await t.edms.settleCardEvents(ids, 'reported', report), 2, 'the refused one keeps its outcome');
+    assert.equal(await t.edms.settleCardEvents(ids, 'reported', report), 2, 'the same answer when the step runs again');
+    assert.equal(await t.edms.settleCardEvents(ids, 'reported', newGuid()), 0, 'none was told by another report');
+    const events = await t.edms.getCardEvents(ids);
+    assert.deepEqual(
+      events.map((e) => [e.outcome, e.reportMessageId ?? null]).sort(),
+      [['refused', null], ['reported', report], ['reported', report]].sort(),
+    );
+  });
+});

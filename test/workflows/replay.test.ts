@@ -27,7 +27,7 @@ async function replay(bundle: Awaited<ReturnType<typeof workflowBundle>>, histor
 }
 
 test('every recorded history replays on the current workflow code', async () => {
-  assert.ok(histories.length >= 9, 'histories of every path are recorded: outbound, inbound, manual, late report, EDMS events, subscription ended, continued as new, follow-up');
+  assert.ok(histories.length >= 12, 'histories of every path are recorded: outbound, inbound, manual, late report, EDMS events, subscription ended, continued as new, follow-up; local-first steps, one falling back to a regular activity');
   const types = new Set(histories.map(({ history }) => workflowType(history)));
   assert.deepEqual([...types].sort(), ['inboundMessageWorkflow', 'outboundDocumentWorkflow', 'outboundFollowUpWorkflow'], 'every workflow type has a recorded history');
   const bundle = await workflowBundle();
