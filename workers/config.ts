@@ -149,7 +149,7 @@ const configSchema = z
     }),
     /**
      * How much a worker process takes on at once. The defaults suit a small machine (two cores,
-     * a worker within about 300 MB); raise them on a larger one (docs/OPERATIONS.md).
+     * a worker of about 400 MB under load); raise them on a larger one (docs/OPERATIONS.md).
      */
     worker: z
       .object({
@@ -157,8 +157,12 @@ const configSchema = z
         cachedWorkflows: z.number().int().min(2).default(100),
         /** Activities (mail, reports) and local activities (database steps) each, running at once per organization. */
         concurrentActivities: z.number().int().min(1).default(16),
-        /** Workflow tasks running at once per organization. */
-        concurrentWorkflowTasks: z.number().int().min(2).default(8),
+        /**
+         * Workflow tasks running at once per organization. A workflow task holds its slot while its
+         * local steps (database, mail) run, so this bounds the exchanges in progress: 8 drained a
+         * 1,000-mail backlog at 6.3/s, 32 at 7.1–7.3/s (docs/BENCHMARKS.md).
+         */
+        concurrentWorkflowTasks: z.number().int().min(2).default(32),
         /**
          * How far V8 lets the heap grow past what is live before collecting (percent). Small keeps
          * the process near its working set at some CPU cost; 0 leaves V8's own heuristics.

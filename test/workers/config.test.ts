@@ -115,9 +115,9 @@ test('unreadable, non-JSON and bad numeric settings are reported with their sour
 });
 
 test('the worker’s limits have defaults for a small machine, may be raised, and are checked', () => {
-  assert.deepEqual(loadConfig({}).worker, { cachedWorkflows: 100, concurrentActivities: 16, concurrentWorkflowTasks: 8, heapGrowingPercent: 15 });
+  assert.deepEqual(loadConfig({}).worker, { cachedWorkflows: 100, concurrentActivities: 16, concurrentWorkflowTasks: 32, heapGrowingPercent: 15 });
   const raised = loadConfig({ SEV_CONFIG: configFile({ worker: { cachedWorkflows: 1000, concurrentActivities: 64, heapGrowingPercent: 0 } }) });
-  assert.deepEqual(raised.worker, { cachedWorkflows: 1000, concurrentActivities: 64, concurrentWorkflowTasks: 8, heapGrowingPercent: 0 });
+  assert.deepEqual(raised.worker, { cachedWorkflows: 1000, concurrentActivities: 64, concurrentWorkflowTasks: 32, heapGrowingPercent: 0 });
   assert.throws(
     () => loadConfig({ SEV_CONFIG: configFile({ worker: { cachedWorkflows: 1, concurrentActivities: 0 } }) }),
     (e: unknown) => e instanceof ConfigError && /worker\.cachedWorkflows/.test(e.message) && /worker\.concurrentActivities/.test(e.message),
