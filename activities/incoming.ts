@@ -35,7 +35,7 @@ export type VerifyResult =
     };
 
 interface LoadedPackage {
-  row: { id: string; messageId: string | null; workflowId: string | null };
+  row: { id: string; messageId: string | null; workflowId: string | null; peerOrganizationId: string | null };
   pkg: ReadPackage;
 }
 
@@ -63,15 +63,17 @@ async function receivedPassport(deps: ActivityDeps, messageRowId: string): Promi
   return message;
 }
 
-/** The package as the EDMS receives it; resources are matched to attachments by UniqueName. */
-async function incomingPackage(deps: ActivityDeps, messageRowId: string): Promise<IncomingPackage> {
-  const { row, pkg } = await loadPackage(deps, messageRowId);
+/**
+ * The package as the EDMS receives it; resources are matched to attachments by UniqueName. A step
+ * that has just loaded (and verified) the message passes what it holds instead of reading it again.
+ */
+async function incomingPackage(deps: ActivityDeps, messageRowId: string, loaded?: LoadedPackage): Promise<IncomingPackage> {
+  const { row, pkg } = loaded ?? (await loadPackage(deps, messageRowId));
   const message = pkg.passport.message;
   if (message.kind !== 'MainDoc' && message.kind !== 'AddToDoc' && message.kind !== 'Editing') {
     throw ApplicationFailure.nonRetryable(`message ${row.messageId} is a ${message.kind}, not a passport`, 'InvalidInput');
   }
-  const senderRow = await deps.db.message.findUniqueOrThrow({ where: { id: messageRowId }, select: { peerOrganizationId: true } });
-  if (!senderRow.peerOrganizationId) throw ApplicationFailure.nonRetryable(`message ${row.messageId} is not verified`, 'InvalidInput');
+  if (!row.peerOrganizationId) throw ApplicationFailure.nonRetryable(`message ${row.messageId} is not verified`, 'InvalidInput');
   const matched = matchResources(message, pkg);
   if (!matched.ok) throw ApplicationFailure.nonRetryable(`message ${row.messageId}: ${matched.reason}`, 'InvalidPackage');
   const resources: StoredResource[] = message.header.resources.flatMap((resource) => {
@@ -80,7 +82,7 @@ async function incomingPackage(deps: ActivityDeps, messageRowId: string): Promis
   });
   return {
     messageRowId,
-    senderOrganizationId: senderRow.peerOrganizationId,
+    senderOrganizationId: row.peerOrganizationId,
     message,
     resources,
     passportSha256: pkg.passport.sha256,
@@ -135,7 +137,9 @@ export function createIncomingActivities(deps: ActivityDeps) {
           versionUid: message.kind !== 'Report' && 'documents' in message ? message.documents?.[0]?.versionUid : undefined,
           regNumber: document?.number,
           regDate: document?.date ? new Date(document.date) : undefined,
-          fileHashes: pkg.attachments.map((a) => a.sha256).sort(),
+          // As `set`: Prisma then passes the list as a parameter; a list literal would make every
+          // message a query of its own, compiled and cached anew (measured: memory grew per message).
+          fileHashes: { set: pkg.attachments.map((a) => a.sha256).sort() },
         },
       });
 
@@ -146,7 +150,8 @@ export function createIncomingActivities(deps: ActivityDeps) {
           return { ok: false, action: 'refuse', reason: problem.reason, failureCode: problem.code };
         }
       }
-      const duplicates = message.kind === 'MainDoc' ? await edms.findDuplicates(await incomingPackage(deps, messageRowId)) : [];
+      const verified = { row: { ...row, peerOrganizationId: byUid.id }, pkg };
+      const duplicates = message.kind === 'MainDoc' ? await edms.findDuplicates(await incomingPackage(deps, messageRowId, verified)) : [];
       return {
         ok: true,
         kind: message.kind,
@@ -226,11 +231,10 @@ export function createIncomingActivities(deps: ActivityDeps) {
       const ours = await db.message.findUnique({
         where: { direction_messageId: { direction: 'outgoing', messageId: message.header.returnId } },
       });
-      const sender = await db.message.findUniqueOrThrow({ where: { id: messageRowId }, select: { peerOrganizationId: true } });
       const initialDoc = message.notification.initialDoc;
       const reason = !ours?.cardId || !ours.workflowId
         ? `доклад о неизвестном сообщении ${message.header.returnId}`
-        : ours.peerOrganizationId !== sender.peerOrganizationId
+        : ours.peerOrganizationId !== row.peerOrganizationId
           ? 'доклад от участника, которому документ не отправлялся'
           : ours.documentUid && initialDoc.uid !== ours.documentUid
             ? `доклад о документе ${initialDoc.uid}, а сообщение ${message.header.returnId} было о документе ${ours.documentUid}`

@@ -44,8 +44,17 @@ try {
     // Errors an operator can act on: the message names the setting or component and the fix.
     console.error(`sev: ${err.message}`);
     process.exitCode = err instanceof CliError ? err.exitCode : 1;
+  } else if (isMissingTable(err)) {
+    // A database created but never migrated (a new organization, `stack up` without `db migrate`).
+    console.error(`sev: в базе данных организации нет таблицы для «${err.meta?.modelName ?? 'данных СЭВ'}»: база не подготовлена. Выполните npx sev db migrate`);
+    process.exitCode = 1;
   } else {
     console.error('sev: непредвиденная ошибка:', err);
     process.exitCode = 1;
   }
+}
+
+/** Prisma's "table does not exist" (P2021), told by name so that this file loads no Prisma. */
+function isMissingTable(err: unknown): err is { meta?: { modelName?: string } } {
+  return err instanceof Error && err.name === 'PrismaClientKnownRequestError' && (err as { code?: string }).code === 'P2021';
 }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import pg from 'pg';
-import { databaseName } from '../../prisma/database';
+import { databaseName, dropDatabase, ensureDatabase } from '../../prisma/database';
 import { loadConfig, projectRoot } from '../../workers/config';
 import { sevSearchAttributes } from '../../workflows/search-attributes';
 import { fetchRawMessage, listMailbox, sendMail, uniqueSubject, waitForMessage, withMailbox } from './mail-helpers';
@@ -114,6 +114,24 @@ test('every organization has its database', async () => {
     }
   } finally {
     await client.end();
+  }
+});
+
+test('a worker on a database created but never migrated says so and how to fix it', { timeout: 120_000 }, async () => {
+  const databaseUrl = orgB!.databaseUrl.replace(/\/[^/]*$/, '/sev_unmigrated_check');
+  await dropDatabase(config.postgres.adminUrl, databaseUrl);
+  await ensureDatabase(config.postgres.adminUrl, databaseUrl);
+  const dir = mkdtempSync(path.join(tmpdir(), 'sev-unmigrated-'));
+  try {
+    const configFile = path.join(dir, 'sev.json');
+    writeFileSync(configFile, JSON.stringify({ organizations: [{ ...orgB, databaseUrl }] }));
+    const result = await sev(['worker', '--org', orgB!.id], { ...process.env, SEV_CONFIG: configFile });
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    assert.match(result.stderr, /база не подготовлена\. Выполните npx sev db migrate/);
+    assert.doesNotMatch(result.stderr, /непредвиденная ошибка/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await dropDatabase(config.postgres.adminUrl, databaseUrl);
   }
 });
 
