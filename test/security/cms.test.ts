@@ -51,6 +51,45 @@ test('OpenSSL reads our signature, and we read OpenSSL’s', async () => {
   }
 });
 
+test('other forms of signature are checked too: without signed attributes (pkijs), ECDSA, a forged value, a signer out of validity', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'sev-cms-'));
+  const file = (name: string) => path.join(dir, name);
+  try {
+    const { readFile } = await import('node:fs/promises');
+    await writeFile(file('data'), data);
+    await writeFile(file('a.pem'), a.certPem);
+    await writeFile(file('a.key'), a.keyPem);
+    // No signed attributes: the signature is over the data itself.
+    await run('openssl', ['cms', '-sign', '-binary', '-noattr', '-outform', 'DER', '-in', file('data'), '-signer', file('a.pem'), '-inkey', file('a.key'), '-out', file('noattr.sig')]);
+    const noattr = await readFile(file('noattr.sig'));
+    assert.equal((await verifyDetached(data, noattr, [a.certPem])).ok, true);
+    assert.equal((await verifyDetached(Buffer.from('другое'), noattr, [a.certPem])).ok, false);
+
+    // ECDSA (P-256) both ways: OpenSSL's signature read by us, ours read by OpenSSL.
+    await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/O=EC/CN=ORG-EC', '-days', '2', '-keyout', file('ec.key'), '-out', file('ec.pem')]);
+    const ec = { keyPem: await readFile(file('ec.key'), 'utf8'), certPem: await readFile(file('ec.pem'), 'utf8') };
+    await run('openssl', ['cms', '-sign', '-binary', '-outform', 'DER', '-in', file('data'), '-signer', file('ec.pem'), '-inkey', file('ec.key'), '-out', file('ec.sig')]);
+    assert.equal((await verifyDetached(data, await readFile(file('ec.sig')), [ec.certPem])).ok, true);
+    await writeFile(file('ours-ec.sig'), await signDetached(data, ec.keyPem, ec.certPem));
+    const { stderr } = await run('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', file('ours-ec.sig'), '-content', file('data'), '-CAfile', file('ec.pem'), '-out', '/dev/null']);
+    assert.match(stderr, /Verification successful/);
+
+    // The digest is right but the signature value is not: refused as invalid, not as malformed.
+    const forged = await signDetached(data, a.keyPem, a.certPem);
+    forged[forged.length - 10] = forged[forged.length - 10]! ^ 0xff;
+    const bad = await verifyDetached(data, forged, [a.certPem]);
+    assert.equal(!bad.ok && bad.code, 'invalid');
+
+    // Signed when the signer's certificate was no longer valid (a certificate of 0 days ended a minute ago).
+    const expired = await generateKeyPair({ organization: 'Истёкший', sevIndex: 'ORG-X' }, 0);
+    const early = await verifyDetached(data, await signDetached(data, expired.keyPem, expired.certPem), [expired.certPem]);
+    assert.equal(!early.ok && early.code, 'untrusted');
+    assert.match(!early.ok ? early.reason : '', /не действовал/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('a large file is signed from its SHA-256 and checked against a digest computed as it streams', async () => {
   const file = randomBytes(3 * 1024 * 1024);
   const sha256 = createHash('sha256').update(file).digest();
