@@ -9,6 +9,7 @@ import { syncDirectoryFromConfig } from '../edms/directory';
 import { createPrismaClient, type PrismaClient } from '../prisma/client';
 import { startOutboundExchanges } from '../workers/outbound';
 import type { OrganizationConfig, SevConfig } from '../workers/config';
+import { cpuSnapshot, cpuSpent, perUnit } from './cpu';
 import { countRows, rowsAdded, queryOne, type RowCounts } from './database';
 import type { MeasuredChild } from './process';
 import { latencies, sleep, withConcurrency, type Latencies } from './stats';
@@ -66,6 +67,8 @@ export interface ExchangeResult {
   workflows: WorkflowKindFigures[];
   eventsPerExchange: number;
   rowsPerExchange: { a: number; b: number; byTable: RowCounts };
+  /** CPU seconds per exchange by part of the stack (each organization's worker, Temporal, PostgreSQL, mail, this process). */
+  cpu: Record<string, number>;
 }
 
 export interface Load {
@@ -80,6 +83,7 @@ export async function benchExchange(config: SevConfig, s: Sender, worker: Measur
   const phaseStart = new Date(Date.now() - 1000).toISOString();
   worker.resetPeak();
   const rssBefore = worker.rss();
+  const cpuBefore = cpuSnapshot();
   const submitted: Submitted[] = [];
   const indexes = Array.from({ length: load.n }, (_, i) => i);
   const submitting =
@@ -108,6 +112,7 @@ export async function benchExchange(config: SevConfig, s: Sender, worker: Measur
   // Every workflow of the exchanges (the report workflows at A end just after the outbound one).
   const both = `(TaskQueue = "${s.a.taskQueue}" OR TaskQueue = "${s.b.taskQueue}") AND StartTime >= "${phaseStart}"`;
   for (let i = 0; i < 60 && (await s.client.workflow.count(`${both} AND ExecutionStatus = "Running"`)).count > 0; i++) await sleep(500);
+  const cpu = perUnit(cpuSpent(cpuBefore, cpuSnapshot()), load.n);
   const outboundClosed = await listWorkflows(s.client, outbound);
   const byId = new Map(outboundClosed.map((w) => [w.workflowId, w]));
   const ms = submitted.map((x) => (byId.get(x.workflowId)?.closeTime?.getTime() ?? Number.NaN) - x.at);
@@ -149,6 +154,7 @@ export async function benchExchange(config: SevConfig, s: Sender, worker: Measur
     workflows,
     eventsPerExchange: events / load.n,
     rowsPerExchange: { a: sum(addedA) / load.n, b: sum(addedB) / load.n, byTable },
+    cpu,
   };
 }
 

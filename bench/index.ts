@@ -2,6 +2,7 @@
 // Temporal engine, and SEV end to end (50 KB at full load and at a steady 2 a second, 5 MB) —
 // printed as a table and written to docs/BENCHMARKS.md. `-- --quick` is a small version (under two
 // minutes, with a small backlog); `-- --backlog [N]` is the mailbox backlog alone (default 10,000).
+import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { ensureTemporalCli } from '../stack/packages';
 import { connectClient } from '../workers/temporal';
@@ -153,6 +154,7 @@ function mainLines(p: Plan, t: TransportResult, e: EngineResult, full: ExchangeR
     '',
     ...table(['таблица', 'строк на обмен'], Object.entries(full.rowsPerExchange.byTable).map(([k, v]) => [k, v.toFixed(2)])),
     '',
+    ...cpuLines(e, full),
     '### Цели',
     '',
     ...table(
@@ -168,6 +170,28 @@ function mainLines(p: Plan, t: TransportResult, e: EngineResult, full: ExchangeR
   ];
   if (p.mode === 'quick') lines.push('', 'Быстрый замер: малые N, цифры ориентировочные; цели проверяет полный замер (`npm run bench`).');
   return lines;
+}
+
+/** Where the machine's CPU goes: per workflow of the bare engine and per SEV exchange, by part of the stack. */
+function cpuLines(e: EngineResult, full: ExchangeResult): string[] {
+  const total = (c: Record<string, number>) => Object.values(c).reduce((x, y) => x + y, 0);
+  const parts = [...new Set([...Object.keys(full.cpu), ...Object.keys(e.cpu)])].sort((x, y) => (full.cpu[y] ?? 0) - (full.cpu[x] ?? 0));
+  const sec = (v: number | undefined) => (v ? v.toFixed(3) : '—');
+  const cores = os.cpus().length;
+  const exchangeCpu = total(full.cpu);
+  const target = 0.4 * e.perSecond;
+  const serversCpu = (full.cpu['Temporal'] ?? 0) + (full.cpu['PostgreSQL'] ?? 0) + (full.cpu['Postfix'] ?? 0) + (full.cpu['Dovecot'] ?? 0);
+  return [
+    '### Процессорное время (50 КБ, полная нагрузка)',
+    '',
+    ...table(['часть стенда', 'на процесс голого движка, с', 'на обмен СЭВ, с'], [...parts.map((part) => [part, sec(e.cpu[part]), sec(full.cpu[part])]), ['всего', sec(total(e.cpu)), sec(exchangeCpu)]]),
+    '',
+    `Время ЦП (user + system) каждой части из /proc за фазу, делённое на число процессов или обменов. Ядер: ${cores}. ` +
+      `СЭВ: ${rate(full.perSecond)} обменов/с × ${exchangeCpu.toFixed(3)} с = ${(full.perSecond * exchangeCpu).toFixed(2)} ядра. ` +
+      `Цель 0,4 × движка = ${rate(target)} обменов/с оставляет на весь обмен не больше ${cores} / ${rate(target)} = ${(cores / target).toFixed(3)} с ЦП машины; ` +
+      `из них серверы (Temporal, PostgreSQL, Postfix, Dovecot) уже берут ${serversCpu.toFixed(3)} с, обработчики СЭВ обеих сторон — ${Object.entries(full.cpu).filter(([part]) => part.startsWith('обработчик СЭВ')).reduce((x, [, v]) => x + v, 0).toFixed(3)} с.`,
+    '',
+  ];
 }
 
 function backlogLines(r: BacklogResult): string[] {
