@@ -41,7 +41,7 @@ interface LoadedPackage {
 
 /** A received message's package: from its manifest, or read once from its raw mail when it was recorded before manifests were kept. */
 export async function loadPackage(deps: ActivityDeps, messageRowId: string): Promise<LoadedPackage> {
-  const row = await deps.db.message.findUnique({ where: { id: messageRowId } });
+  const row = await deps.db.message.findUnique({ where: { id: messageRowId }, select: { id: true, messageId: true, workflowId: true, peerOrganizationId: true, rawSha256: true } });
   if (!row?.rawSha256) throw ApplicationFailure.nonRetryable(`message ${messageRowId} has no stored raw mail`, 'NotFound');
   const cached = cachedPackage(row.rawSha256);
   if (cached) return { row, pkg: cached };
@@ -141,6 +141,7 @@ export function createIncomingActivities(deps: ActivityDeps) {
           // message a query of its own, compiled and cached anew (measured: memory grew per message).
           fileHashes: { set: pkg.attachments.map((a) => a.sha256).sort() },
         },
+        select: { id: true },
       });
 
       if (message.kind === 'MainDoc' || message.kind === 'AddToDoc' || message.kind === 'Editing') {

@@ -45,9 +45,9 @@ export function createOutgoingActivities(deps: ActivityDeps) {
   const { db, edms, organization: org, config } = deps;
 
   /** Sends a stored package unless it has gone already; a permanent SMTP refusal is an outcome, not a retry. */
-  async function sendStored(messageRowId: string): Promise<{ ok: true } | { ok: false; reason: string }> {
+  async function sendStored(messageRowId: string): Promise<{ ok: true; messageId: string; sentAt: Date } | { ok: false; reason: string }> {
     const row = await db.message.findUniqueOrThrow({ where: { id: messageRowId }, include: { peerOrganization: true } });
-    if (row.status === 'sent') return { ok: true };
+    if (row.status === 'sent') return { ok: true, messageId: row.messageId!, sentAt: row.sentAt ?? new Date() };
     if (row.status === 'failed') return { ok: false, reason: row.reason ?? 'почтовый сервер отказал' };
     const to = row.peerOrganization?.mailboxAddress;
     if (!to || !row.rawSha256) throw ApplicationFailure.nonRetryable(`message ${row.messageId}: no address or content`, 'InvalidInput');
@@ -59,9 +59,10 @@ export function createOutgoingActivities(deps: ActivityDeps) {
       await setMessageStatus(db, messageRowId, 'failed', { reason });
       return { ok: false, reason };
     }
-    await setMessageStatus(db, messageRowId, 'sent', { sentAt: new Date() });
+    const sentAt = new Date();
+    await setMessageStatus(db, messageRowId, 'sent', { sentAt });
     log.info('package sent', { messageId: row.messageId, to });
-    return { ok: true };
+    return { ok: true, messageId: row.messageId!, sentAt };
   }
 
   /**
@@ -229,12 +230,8 @@ export function createOutgoingActivities(deps: ActivityDeps) {
 
     async sendOutgoingMessage({ messageRowId, addresseeId }: { messageRowId: string; addresseeId: string }) {
       const result = await sendStored(messageRowId);
-      const row = await db.message.findUniqueOrThrow({ where: { id: messageRowId } });
-      await edms.recordSend(
-        addresseeId,
-        result.ok ? { status: 'sent', messageId: row.messageId!, at: (row.sentAt ?? new Date()).toISOString() } : { status: 'failed', reason: result.reason },
-      );
-      return result;
+      await edms.recordSend(addresseeId, result.ok ? { status: 'sent', messageId: result.messageId, at: result.sentAt.toISOString() } : { status: 'failed', reason: result.reason });
+      return result.ok ? { ok: true as const } : result;
     },
 
     async sendReportToCorrespondent(input: {

@@ -1,11 +1,11 @@
 // The participant directory (справочник участников): the organizations SEV exchanges with, and
 // this one. The configured organizations are the directory's seed, so that two SEVs on one machine
 // know each other without any SyncInfo.
-import type { Organization, Prisma, PrismaClient } from '../prisma/client';
+import type { Organization, PrismaClient, TransactionClient } from '../prisma/client';
 import type { SevConfig } from '../workers/config';
 
 /** A client or an open transaction: the look-ups run inside the EDMS's own transactions too. */
-export type DirectoryDb = PrismaClient | Prisma.TransactionClient;
+export type DirectoryDb = PrismaClient | TransactionClient;
 
 export interface SyncedDirectory {
   self: Organization;

@@ -3,7 +3,7 @@
 // duplicate impossible even when two intakes race.
 import { createHash } from 'node:crypto';
 import type { PackageManifest } from './packages';
-import { Prisma, type PrismaClient, type Message, type MessageKind, type MessageStatus } from '../prisma/client';
+import { Prisma, type PrismaClient, type MessageRow as Message, type MessageKind, type MessageStatus } from '../prisma/client';
 
 /**
  * A GUID (32 upper-case hex digits) derived from a seed: the same step of the same exchange always
@@ -134,5 +134,5 @@ export async function setMessageStatus(
   status: MessageStatus,
   extra: { reason?: string; failureCode?: number; cardId?: string; sentAt?: Date } = {},
 ): Promise<void> {
-  await db.message.update({ where: { id }, data: { status, ...extra } });
+  await db.message.update({ where: { id }, data: { status, ...extra }, select: { id: true } });
 }

@@ -48,8 +48,9 @@ export function manifestOf(pkg: ReadPackage): PackageManifest {
  * with exchanges in flight) has its raw mail read once, and the manifest kept. Undefined when the
  * stored mail does not read as a package.
  */
-export async function manifestOfMessage(db: PrismaClient, row: Pick<Message, 'id' | 'package' | 'rawSha256'>, limits: PackageLimits): Promise<PackageManifest | undefined> {
-  if (row.package) return row.package as unknown as PackageManifest;
+export async function manifestOfMessage(db: PrismaClient, row: Pick<Message, 'id' | 'rawSha256'>, limits: PackageLimits): Promise<PackageManifest | undefined> {
+  const stored = await db.message.findUnique({ where: { id: row.id }, select: { package: true } });
+  if (stored?.package) return stored.package as unknown as PackageManifest;
   if (!row.rawSha256) return undefined;
   const read = await readIntoStore(db, blobChunks(db, row.rawSha256), limits);
   if (!read.ok) return undefined;

@@ -1,9 +1,9 @@
 // Transactions of the built-in EDMS: every method changes the database in one transaction, so a
 // crash or a retried activity never leaves half a registration behind.
-import type { Prisma, PrismaClient } from '../../prisma/client';
+import type { PrismaClient, TransactionClient } from '../../prisma/client';
 import { EdmsError } from './errors';
 
-export type Tx = Prisma.TransactionClient;
+export type Tx = TransactionClient;
 
 // A burst of registrations queues on one journal counter row and on the connection pool; Prisma's
 // defaults (2 s to get a connection, 5 s to finish) are too tight for that.

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { newGuid } from '../../codec';
 import { readPackage } from '../../exchange/package';
-import type { Message } from '../../prisma/client';
+import type { MessageRow as Message } from '../../prisma/client';
 import { getBlob } from '../../registry/blobs';
 import { startOutboundExchanges } from '../../workers/outbound';
 import { inboundWorkflowId } from '../../workflows/definitions';

@@ -64,7 +64,7 @@ test('a 6 MB document goes A → B in chunks and arrives whole, registered once,
   assert.equal(file.signatures.length, 1, 'A’s signature of the file, checked from a streamed digest');
 
   // B read the package once, at the intake: its manifest names the file by the same SHA-256.
-  const received = await B.db.message.findFirstOrThrow({ where: { direction: 'incoming', kind: 'MainDoc', cardId: card!.id } });
+  const received = await B.db.message.findFirstOrThrow({ where: { direction: 'incoming', kind: 'MainDoc', cardId: card!.id }, omit: { package: false } });
   const manifest = received.package as unknown as PackageManifest;
   assert.equal(manifest.passport.name, 'DocInfo.xml');
   assert.ok(manifest.attachments.some((a) => a.sha256 === sha256 && a.size === content.length));
@@ -81,6 +81,6 @@ test('a 6 MB document goes A → B in chunks and arrives whole, registered once,
   const { pkg } = await loadPackage(deps, legacy.id);
   assert.deepEqual(pkg.attachments, manifest.attachments);
   assert.equal(pkg.passport.sha256, manifest.passport.sha256);
-  const kept = (await B.db.message.findUniqueOrThrow({ where: { id: legacy.id } })).package as unknown as PackageManifest;
+  const kept = (await B.db.message.findUniqueOrThrow({ where: { id: legacy.id }, omit: { package: false } })).package as unknown as PackageManifest;
   assert.deepEqual(kept.attachments, manifest.attachments, 'the manifest is kept for the next steps');
 });
