@@ -80,19 +80,16 @@ export async function startChild(args: string[], env: Record<string, string>, re
 
 /** The environment docs/OPERATIONS.md gives a worker process. */
 export const WORKER_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '65536', NODE_OPTIONS: '--max-semi-space-size=2' };
-/** Node's options docs/OPERATIONS.md gives a worker process (V8 takes this one on the command line only, not in NODE_OPTIONS). */
-export const WORKER_NODE_ARGS = ['--single-threaded-gc'];
 
 /**
  * SEV's own worker process (`sev worker`), for the given organizations of the bench config, run as
  * docs/OPERATIONS.md says to run it: with MALLOC_ARENA_MAX=2 (glibc then keeps two malloc arenas
  * instead of one per thread; ≈50 MB less resident memory under load), MALLOC_MMAP_THRESHOLD_=65536
  * (buffers of 64 KB and more go back to the system when freed instead of staying in the heap) and
- * NODE_OPTIONS=--max-semi-space-size=2 (V8's young generation of 4 MB instead of 32), and
- * `node --single-threaded-gc` (no GC helper threads contending for the two cores; −7 % CPU).
+ * NODE_OPTIONS=--max-semi-space-size=2 (V8's young generation of 4 MB instead of 32).
  */
 export function startSevWorker(configFile: string, orgIds?: string[]): Promise<MeasuredChild> {
-  const args = [...WORKER_NODE_ARGS, 'workers/sev.mjs', 'worker', ...(orgIds?.length ? ['--org', ...orgIds] : [])];
+  const args = ['workers/sev.mjs', 'worker', ...(orgIds?.length ? ['--org', ...orgIds] : [])];
   return startChild(args, { SEV_CONFIG: configFile, ...WORKER_ENV }, 'СЭВ работает', 'sev worker');
 }
 
