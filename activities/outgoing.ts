@@ -231,6 +231,7 @@ export function createOutgoingActivities(deps: ActivityDeps) {
     async sendOutgoingMessage({ messageRowId, addresseeId }: { messageRowId: string; addresseeId: string }) {
       const result = await sendStored(messageRowId);
       await edms.recordSend(addresseeId, result.ok ? { status: 'sent', messageId: result.messageId, at: result.sentAt.toISOString() } : { status: 'failed', reason: result.reason });
+      // The workflow records this result: the same shape as before (no message id or time in the history).
       return result.ok ? { ok: true as const } : result;
     },
 

@@ -14,9 +14,9 @@ function partOf(pid: number, comm: string, args: string): string | undefined {
   if (args.includes('bench/engine-worker')) return 'обработчик движка';
   if (comm === 'temporal' || args.includes('temporal server')) return 'Temporal';
   if (comm === 'postgres') return 'PostgreSQL';
-  if (/dovecot|imap|lmtp|auth|anvil/.test(comm) && args.includes('dovecot')) return 'Dovecot';
-  if (/^(master|smtpd|qmgr|pickup|cleanup|trivial-rewrite|lmtp|smtp|postlogd|local|bounce|proxymap)$/.test(comm) && !args.includes('dovecot')) return 'Postfix';
-  if (comm === 'imap' || comm === 'lmtp') return 'Dovecot';
+  // Every Dovecot process names itself in its command line (`dovecot/imap`, `dovecot/lmtp`…).
+  if (args.includes('dovecot')) return 'Dovecot';
+  if (/^(master|smtpd|qmgr|pickup|cleanup|trivial-rewrite|lmtp|smtp|postlogd|local|bounce|proxymap)$/.test(comm)) return 'Postfix';
   return undefined;
 }
 
