@@ -40,6 +40,8 @@ export async function putBlob(db: PrismaClient, data: Uint8Array): Promise<BlobR
 // them through strings and copies). PostgreSQL returns bytea as hex text (node-postgres has no
 // binary results); chunks are small enough that the text of one stays below V8's large-object
 // size, so its garbage goes with the next minor collection instead of piling up until a full one.
+// The hot statements are named: each connection parses them once (the names are not of the form
+// Prisma's statements get, `sev_<n>`, on the same connections).
 
 /**
  * Stores content as it arrives, hashing it on the way; at most `maxBytes` (BlobTooLargeError
@@ -61,7 +63,7 @@ export async function putBlobStream(db: PrismaClient, source: AsyncIterable<Uint
       return;
     }
     chunksId ??= randomUUID();
-    await pool.query('INSERT INTO blob_chunks (chunks_id, seq, data) VALUES ($1, $2, $3)', [chunksId, ++seq, chunk]);
+    await pool.query({ name: 'blob_chunk_insert', text: 'INSERT INTO blob_chunks (chunks_id, seq, data) VALUES ($1, $2, $3)', values: [chunksId, ++seq, chunk] });
   };
   try {
     for await (const piece of source) {
@@ -84,7 +86,7 @@ export async function putBlobStream(db: PrismaClient, source: AsyncIterable<Uint
     throw e;
   }
   const sha256 = hash.digest('hex');
-  const inserted = await pool.query('INSERT INTO blobs (sha256, size, content, chunks_id) VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING', [sha256, size, first ?? Buffer.alloc(0), chunksId ?? null]);
+  const inserted = await pool.query({ name: 'blob_insert', text: 'INSERT INTO blobs (sha256, size, content, chunks_id) VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING', values: [sha256, size, first ?? Buffer.alloc(0), chunksId ?? null] });
   // The same content was stored before: this copy's chunks are not needed.
   if (inserted.rowCount === 0 && chunksId) await pool.query('DELETE FROM blob_chunks WHERE chunks_id = $1', [chunksId]);
   return { sha256, size };
@@ -100,14 +102,14 @@ export async function getBlob(db: PrismaClient, sha256: string): Promise<Buffer>
 /** The content a chunk at a time, in order; checks that all of it is there. */
 export async function* blobChunks(db: PrismaClient, sha256: string): AsyncGenerator<Buffer> {
   const pool = poolOf(db);
-  const { rows } = await pool.query<{ content: Buffer; chunks_id: string | null; size: number }>('SELECT content, chunks_id, size FROM blobs WHERE sha256 = $1', [sha256]);
+  const { rows } = await pool.query<{ content: Buffer; chunks_id: string | null; size: number }>({ name: 'blob_select', text: 'SELECT content, chunks_id, size FROM blobs WHERE sha256 = $1', values: [sha256] });
   const row = rows[0];
   if (!row) throw new BlobNotFoundError(`blob ${sha256} is not in the store`);
   let read = row.content.byteLength;
   yield row.content;
   if (row.chunks_id) {
     for (let seq = 1; read < row.size; seq++) {
-      const chunk = await pool.query<{ data: Buffer }>('SELECT data FROM blob_chunks WHERE chunks_id = $1 AND seq = $2', [row.chunks_id, seq]);
+      const chunk = await pool.query<{ data: Buffer }>({ name: 'blob_chunk_select', text: 'SELECT data FROM blob_chunks WHERE chunks_id = $1 AND seq = $2', values: [row.chunks_id, seq] });
       const data = chunk.rows[0]?.data;
       if (!data) break;
       read += data.byteLength;
