@@ -6,7 +6,7 @@ import { decodeXml } from '../codec/decode';
 import { EdmsError } from '../edms/builtin/errors';
 import type { DocInfoMessage, ReportMessage } from '../codec/types';
 import type { DuplicateCandidate, FollowUpOutcome, IncomingPackage, ManualRegistration, RegistrationOutcome, StoredResource } from '../edms/adapter';
-import { findParticipantByMailbox, findParticipantByUid } from '../edms/directory';
+import { findSender } from '../edms/directory';
 import type { ReadPackage } from '../exchange/package';
 import { manifestOfMessage, packageOf } from '../registry/packages';
 import { setMessageStatus } from '../registry/messages';
@@ -34,14 +34,23 @@ export type VerifyResult =
       policy?: ReportPolicy;
     };
 
+/** What loading a package needs of the message row. */
+type PackageRow = { id: string; messageId: string | null; workflowId: string | null; peerOrganizationId: string | null; rawSha256: string | null };
+
+/** A report stored on the outgoing card it is about, or why it was not. */
+type ReportApplied = { matched: true; outboundWorkflowId: string; report: ReportReceived } | { matched: false; reason: string };
+
 interface LoadedPackage {
-  row: { id: string; messageId: string | null; workflowId: string | null; peerOrganizationId: string | null };
+  row: PackageRow;
   pkg: ReadPackage;
 }
 
-/** A received message's package: from its manifest, or read once from its raw mail when it was recorded before manifests were kept. */
-export async function loadPackage(deps: ActivityDeps, messageRowId: string): Promise<LoadedPackage> {
-  const row = await deps.db.message.findUnique({ where: { id: messageRowId }, select: { id: true, messageId: true, workflowId: true, peerOrganizationId: true, rawSha256: true } });
+/**
+ * A received message's package: from its manifest, or read once from its raw mail when it was
+ * recorded before manifests were kept. A step that has just read the message row passes it.
+ */
+export async function loadPackage(deps: ActivityDeps, messageRowId: string, known?: PackageRow): Promise<LoadedPackage> {
+  const row = known ?? (await deps.db.message.findUnique({ where: { id: messageRowId }, select: { id: true, messageId: true, workflowId: true, peerOrganizationId: true, rawSha256: true } }));
   if (!row?.rawSha256) throw ApplicationFailure.nonRetryable(`message ${messageRowId} has no stored raw mail`, 'NotFound');
   const cached = cachedPackage(row.rawSha256);
   if (cached) return { row, pkg: cached };
@@ -54,8 +63,8 @@ export async function loadPackage(deps: ActivityDeps, messageRowId: string): Pro
 }
 
 /** The passport of a received DocInfo, as it came: what a report about it is built from, even when its resources are not in order. */
-async function receivedPassport(deps: ActivityDeps, messageRowId: string): Promise<DocInfoMessage> {
-  const { row, pkg } = await loadPackage(deps, messageRowId);
+async function receivedPassport(deps: ActivityDeps, messageRowId: string, known?: PackageRow): Promise<DocInfoMessage> {
+  const { row, pkg } = await loadPackage(deps, messageRowId, known);
   const message = pkg.passport.message;
   if (message.kind !== 'MainDoc' && message.kind !== 'AddToDoc' && message.kind !== 'Editing') {
     throw ApplicationFailure.nonRetryable(`message ${row.messageId} is a ${message.kind}, not a passport`, 'InvalidInput');
@@ -92,76 +101,125 @@ async function incomingPackage(deps: ActivityDeps, messageRowId: string, loaded?
 export function createIncomingActivities(deps: ActivityDeps) {
   const { db, edms } = deps;
 
+  /** Verifies a received message; `onVerified` gets the package it loaded when it passed, with the row as now verified. */
+  async function verifyMessage(messageRowId: string, onVerified?: (verified: LoadedPackage) => void): Promise<VerifyResult> {
+    const { row, pkg } = await loadPackage(deps, messageRowId);
+    const message = pkg.passport.message;
+    const quarantine = async (reason: string): Promise<VerifyResult> => {
+      await setMessageStatus(db, messageRowId, 'quarantined', { reason });
+      await logEvent(deps, 'warn', 'message.quarantined', reason, { messageId: row.messageId ?? undefined });
+      return { ok: false, action: 'quarantine', reason };
+    };
+
+    // A known participant, writing from its own mailbox about itself.
+    const claimed = message.header.sender.contact.organization;
+    const { byUid, byMailbox } = await findSender(db, claimed.uid, pkg.from);
+    if (!byUid || byUid.isSelf) return quarantine(`неизвестный отправитель: ${claimed.shortName} (${claimed.uid ?? 'без UID'})`);
+    if (!byMailbox || byMailbox.id !== byUid.id) {
+      return quarantine(`адрес отправителя ${pkg.from ?? '—'} не принадлежит участнику ${byUid.shortName}`);
+    }
+    // And signed by it: a missing signature only where our rules accept that from this participant.
+    const authenticated = await authenticatePackage(db, pkg, byUid);
+    if (!authenticated.ok) {
+      const relaxed = authenticated.code === 'missing' && ruleCovers(deps.organization.rules.acceptUnsigned, byUid.sevIndex);
+      if (!relaxed) return quarantine(authenticated.reason);
+      log.info('unsigned package accepted by rule', { messageRowId, sender: byUid.sevIndex });
+    }
+
+    const doc = message.kind === 'Report' ? message.notification.initialDoc : 'documents' in message ? message.documents?.[0] : undefined;
+    const document = doc
+      ? 'registrationInfo' in doc
+        ? { uid: doc.uid, number: doc.registrationInfo.number, date: doc.registrationInfo.date }
+        : { uid: doc.uid, number: doc.number, date: doc.date }
+      : undefined;
+    await db.message.update({
+      where: { id: messageRowId },
+      data: {
+        status: 'verified',
+        // The workflow that handles it: where the EDMS signals the document's events.
+        workflowId: Context.current().info.workflowExecution?.workflowId,
+        peerOrganizationId: byUid.id,
+        peerSevIndex: byUid.sevIndex,
+        headerTime: new Date(message.header.time),
+        documentUid: document?.uid,
+        versionUid: message.kind !== 'Report' && 'documents' in message ? message.documents?.[0]?.versionUid : undefined,
+        regNumber: document?.number,
+        regDate: document?.date ? new Date(document.date) : undefined,
+        // As `set`: Prisma then passes the list as a parameter; a list literal would make every
+        // message a query of its own, compiled and cached anew (measured: memory grew per message).
+        fileHashes: { set: pkg.attachments.map((a) => a.sha256).sort() },
+      },
+      select: { id: true },
+    });
+
+    if (message.kind === 'MainDoc' || message.kind === 'AddToDoc' || message.kind === 'Editing') {
+      const problem = resourceProblems(message, pkg);
+      if (problem) {
+        await setMessageStatus(db, messageRowId, 'refused', { reason: problem.reason, failureCode: problem.code });
+        return { ok: false, action: 'refuse', reason: problem.reason, failureCode: problem.code };
+      }
+    }
+    const verified = { row: { ...row, peerOrganizationId: byUid.id }, pkg };
+    onVerified?.(verified);
+    const duplicates = message.kind === 'MainDoc' ? await edms.findDuplicates(await incomingPackage(deps, messageRowId, verified)) : [];
+    return {
+      ok: true,
+      kind: message.kind,
+      sender: byUid.shortName,
+      document,
+      duplicates,
+      duplicateAction: deps.organization.rules.businessDuplicate,
+      ...(message.kind === 'MainDoc' && { policy: reportPolicy(message.subscriptions, deps.organization.rules, byUid.sevIndex) }),
+    };
+  }
+
+  /** Stores a verified report on our outgoing card; `verified` is the package verification loaded, when the same step verified it. */
+  async function applyReport(messageRowId: string, verified?: LoadedPackage): Promise<ReportApplied> {
+    const { row, pkg } = verified ?? (await loadPackage(deps, messageRowId));
+    const message = pkg.passport.message as ReportMessage;
+    const ours = await db.message.findUnique({
+      where: { direction_messageId: { direction: 'outgoing', messageId: message.header.returnId } },
+    });
+    const initialDoc = message.notification.initialDoc;
+    const reason = !ours?.cardId || !ours.workflowId
+      ? `доклад о неизвестном сообщении ${message.header.returnId}`
+      : ours.peerOrganizationId !== row.peerOrganizationId
+        ? 'доклад от участника, которому документ не отправлялся'
+        : ours.documentUid && initialDoc.uid !== ours.documentUid
+          ? `доклад о документе ${initialDoc.uid}, а сообщение ${message.header.returnId} было о документе ${ours.documentUid}`
+          : undefined;
+    if (reason || !ours?.cardId || !ours.workflowId) {
+      const why = reason ?? 'доклад не сопоставлен';
+      await setMessageStatus(db, messageRowId, 'quarantined', { reason: why });
+      await logEvent(deps, 'warn', 'report.unmatched', why, { messageId: row.messageId ?? undefined });
+      return { matched: false, reason: why };
+    }
+    const addressee = await db.cardAddressee.findFirstOrThrow({ where: { cardId: ours.cardId, organizationId: ours.peerOrganizationId } });
+    const onCard = await edms.attachReport({
+      messageRowId,
+      cardId: ours.cardId,
+      addresseeId: addressee.id,
+      message,
+      xml: decodeXml(pkg.passport.content, pkg.passport.content.length),
+    });
+    await setMessageStatus(db, messageRowId, 'applied', { cardId: ours.cardId });
+    return {
+      matched: true,
+      outboundWorkflowId: ours.workflowId,
+      report: {
+        status: onCard.status === 'pending' ? 'sent' : onCard.status,
+        summaries: onCard.summaries,
+        reportedAt: message.header.time,
+        addresseeRegNumber: onCard.addresseeRegNumber,
+        addresseeRegDate: onCard.addresseeRegDate,
+        failure: onCard.failure,
+      },
+    };
+  }
+
   const activities = {
     async verifyIncomingMessage({ messageRowId }: { messageRowId: string }): Promise<VerifyResult> {
-      const { row, pkg } = await loadPackage(deps, messageRowId);
-      const message = pkg.passport.message;
-      const quarantine = async (reason: string): Promise<VerifyResult> => {
-        await setMessageStatus(db, messageRowId, 'quarantined', { reason });
-        await logEvent(deps, 'warn', 'message.quarantined', reason, { messageId: row.messageId ?? undefined });
-        return { ok: false, action: 'quarantine', reason };
-      };
-
-      // A known participant, writing from its own mailbox about itself.
-      const claimed = message.header.sender.contact.organization;
-      const byUid = claimed.uid ? await findParticipantByUid(db, claimed.uid) : null;
-      const byMailbox = pkg.from ? await findParticipantByMailbox(db, pkg.from) : null;
-      if (!byUid || byUid.isSelf) return quarantine(`неизвестный отправитель: ${claimed.shortName} (${claimed.uid ?? 'без UID'})`);
-      if (!byMailbox || byMailbox.id !== byUid.id) {
-        return quarantine(`адрес отправителя ${pkg.from ?? '—'} не принадлежит участнику ${byUid.shortName}`);
-      }
-      // And signed by it: a missing signature only where our rules accept that from this participant.
-      const authenticated = await authenticatePackage(db, pkg, byUid);
-      if (!authenticated.ok) {
-        const relaxed = authenticated.code === 'missing' && ruleCovers(deps.organization.rules.acceptUnsigned, byUid.sevIndex);
-        if (!relaxed) return quarantine(authenticated.reason);
-        log.info('unsigned package accepted by rule', { messageRowId, sender: byUid.sevIndex });
-      }
-
-      const doc = message.kind === 'Report' ? message.notification.initialDoc : 'documents' in message ? message.documents?.[0] : undefined;
-      const document = doc
-        ? 'registrationInfo' in doc
-          ? { uid: doc.uid, number: doc.registrationInfo.number, date: doc.registrationInfo.date }
-          : { uid: doc.uid, number: doc.number, date: doc.date }
-        : undefined;
-      await db.message.update({
-        where: { id: messageRowId },
-        data: {
-          status: 'verified',
-          // The workflow that handles it: where the EDMS signals the document's events.
-          workflowId: Context.current().info.workflowExecution?.workflowId,
-          peerOrganizationId: byUid.id,
-          peerSevIndex: byUid.sevIndex,
-          headerTime: new Date(message.header.time),
-          documentUid: document?.uid,
-          versionUid: message.kind !== 'Report' && 'documents' in message ? message.documents?.[0]?.versionUid : undefined,
-          regNumber: document?.number,
-          regDate: document?.date ? new Date(document.date) : undefined,
-          // As `set`: Prisma then passes the list as a parameter; a list literal would make every
-          // message a query of its own, compiled and cached anew (measured: memory grew per message).
-          fileHashes: { set: pkg.attachments.map((a) => a.sha256).sort() },
-        },
-        select: { id: true },
-      });
-
-      if (message.kind === 'MainDoc' || message.kind === 'AddToDoc' || message.kind === 'Editing') {
-        const problem = resourceProblems(message, pkg);
-        if (problem) {
-          await setMessageStatus(db, messageRowId, 'refused', { reason: problem.reason, failureCode: problem.code });
-          return { ok: false, action: 'refuse', reason: problem.reason, failureCode: problem.code };
-        }
-      }
-      const verified = { row: { ...row, peerOrganizationId: byUid.id }, pkg };
-      const duplicates = message.kind === 'MainDoc' ? await edms.findDuplicates(await incomingPackage(deps, messageRowId, verified)) : [];
-      return {
-        ok: true,
-        kind: message.kind,
-        sender: byUid.shortName,
-        document,
-        duplicates,
-        duplicateAction: deps.organization.rules.businessDuplicate,
-        ...(message.kind === 'MainDoc' && { policy: reportPolicy(message.subscriptions, deps.organization.rules, byUid.sevIndex) }),
-      };
+      return verifyMessage(messageRowId);
     },
 
     async registerIncomingDocument({ messageRowId, manual }: { messageRowId: string; manual?: ManualRegistration }): Promise<RegistrationOutcome> {
@@ -222,51 +280,8 @@ export function createIncomingActivities(deps: ActivityDeps) {
       return outcome;
     },
 
-    async applyIncomingReport({
-      messageRowId,
-    }: {
-      messageRowId: string;
-    }): Promise<{ matched: true; outboundWorkflowId: string; report: ReportReceived } | { matched: false; reason: string }> {
-      const { row, pkg } = await loadPackage(deps, messageRowId);
-      const message = pkg.passport.message as ReportMessage;
-      const ours = await db.message.findUnique({
-        where: { direction_messageId: { direction: 'outgoing', messageId: message.header.returnId } },
-      });
-      const initialDoc = message.notification.initialDoc;
-      const reason = !ours?.cardId || !ours.workflowId
-        ? `доклад о неизвестном сообщении ${message.header.returnId}`
-        : ours.peerOrganizationId !== row.peerOrganizationId
-          ? 'доклад от участника, которому документ не отправлялся'
-          : ours.documentUid && initialDoc.uid !== ours.documentUid
-            ? `доклад о документе ${initialDoc.uid}, а сообщение ${message.header.returnId} было о документе ${ours.documentUid}`
-            : undefined;
-      if (reason || !ours?.cardId || !ours.workflowId) {
-        const why = reason ?? 'доклад не сопоставлен';
-        await setMessageStatus(db, messageRowId, 'quarantined', { reason: why });
-        await logEvent(deps, 'warn', 'report.unmatched', why, { messageId: row.messageId ?? undefined });
-        return { matched: false, reason: why };
-      }
-      const addressee = await db.cardAddressee.findFirstOrThrow({ where: { cardId: ours.cardId, organizationId: ours.peerOrganizationId } });
-      const onCard = await edms.attachReport({
-        messageRowId,
-        cardId: ours.cardId,
-        addresseeId: addressee.id,
-        message,
-        xml: decodeXml(pkg.passport.content, pkg.passport.content.length),
-      });
-      await setMessageStatus(db, messageRowId, 'applied', { cardId: ours.cardId });
-      return {
-        matched: true,
-        outboundWorkflowId: ours.workflowId,
-        report: {
-          status: onCard.status === 'pending' ? 'sent' : onCard.status,
-          summaries: onCard.summaries,
-          reportedAt: message.header.time,
-          addresseeRegNumber: onCard.addresseeRegNumber,
-          addresseeRegDate: onCard.addresseeRegDate,
-          failure: onCard.failure,
-        },
-      };
+    async applyIncomingReport({ messageRowId }: { messageRowId: string }): Promise<ReportApplied> {
+      return applyReport(messageRowId);
     },
   };
 
@@ -277,10 +292,11 @@ export function createIncomingActivities(deps: ActivityDeps) {
      * A report that came to the outbound exchange it is about (the intake signals it there):
      * verified like any message, then stored on the card. One step instead of a workflow per report.
      */
-    async acceptReport({ messageRowId }: { messageRowId: string }): ReturnType<typeof activities.applyIncomingReport> {
-      const verified = await activities.verifyIncomingMessage({ messageRowId });
+    async acceptReport({ messageRowId }: { messageRowId: string }): Promise<ReportApplied> {
+      let loaded: LoadedPackage | undefined;
+      const verified = await verifyMessage(messageRowId, (v) => (loaded = v));
       if (!verified.ok) return { matched: false, reason: verified.reason };
-      return activities.applyIncomingReport({ messageRowId });
+      return applyReport(messageRowId, loaded);
     },
   };
 }

@@ -7,7 +7,7 @@ import { buildMessage } from '../codec/build';
 import { composePackage, composePackageStream } from '../exchange/package';
 import { blobStream, putBlob, putBlobStream } from '../registry/blobs';
 import { deterministicGuid, mailMessageIdFor, recordOutgoingMessage, setMessageStatus } from '../registry/messages';
-import type { MessageKind } from '../prisma/client';
+import type { MessageKind, MessageRow } from '../prisma/client';
 import type { DocInfoMessage, ReportMessage, Task } from '../codec/types';
 import type { OutgoingDocument } from '../edms/adapter';
 import { signDetached } from '../security/cms';
@@ -44,12 +44,19 @@ export async function signedPassport(message: DocInfoMessage | ReportMessage, xm
 export function createOutgoingActivities(deps: ActivityDeps) {
   const { db, edms, organization: org, config } = deps;
 
-  /** Sends a stored package unless it has gone already; a permanent SMTP refusal is an outcome, not a retry. */
-  async function sendStored(messageRowId: string): Promise<{ ok: true; messageId: string; sentAt: Date } | { ok: false; reason: string }> {
-    const row = await db.message.findUniqueOrThrow({ where: { id: messageRowId }, include: { peerOrganization: true } });
+  /**
+   * Sends a stored package unless it has gone already; a permanent SMTP refusal is an outcome, not a
+   * retry. A step that has just stored the package passes its row and address instead of a re-read.
+   */
+  async function sendStored(messageRowId: string, stored?: { row: MessageRow; to: string }): Promise<{ ok: true; messageId: string; sentAt: Date } | { ok: false; reason: string }> {
+    let row: MessageRow, to: string | null | undefined;
+    if (stored) ({ row, to } = stored);
+    else {
+      const found = await db.message.findUniqueOrThrow({ where: { id: messageRowId }, include: { peerOrganization: true } });
+      [row, to] = [found, found.peerOrganization?.mailboxAddress];
+    }
     if (row.status === 'sent') return { ok: true, messageId: row.messageId!, sentAt: row.sentAt ?? new Date() };
     if (row.status === 'failed') return { ok: false, reason: row.reason ?? 'почтовый сервер отказал' };
-    const to = row.peerOrganization?.mailboxAddress;
     if (!to || !row.rawSha256) throw ApplicationFailure.nonRetryable(`message ${row.messageId}: no address or content`, 'InvalidInput');
     try {
       await deps.mail.sendRaw({ from: org.mailbox.address, to, raw: blobStream(db, row.rawSha256) });
@@ -181,13 +188,13 @@ export function createOutgoingActivities(deps: ActivityDeps) {
     cardId?: string,
   ) {
     const existing = await db.message.findUnique({ where: { direction_messageId: { direction: 'outgoing', messageId } } });
-    if (existing) return existing;
+    if (existing) return { row: existing };
     const received = await db.message.findUniqueOrThrow({ where: { id: input.messageRowId }, include: { peerOrganization: true } });
     const correspondent = received.peerOrganization;
     if (!correspondent?.mailboxAddress) throw ApplicationFailure.nonRetryable(`correspondent of message ${received.messageId} has no mailbox`, 'InvalidInput');
-    const report = await build(await receivedPassport(deps, input.messageRowId), received);
+    const report = await build(await receivedPassport(deps, input.messageRowId, received), received);
     const { number, date } = report.notification.initialDoc;
-    return storePackage({
+    const row = await storePackage({
       messageId,
       kind: report.header.messageType,
       subject: `${subject}: № ${number} от ${date}`,
@@ -204,11 +211,12 @@ export function createOutgoingActivities(deps: ActivityDeps) {
         documentUid: received.documentUid ?? undefined,
       },
     });
+    return { row, to: correspondent.mailboxAddress };
   }
 
   /** Sends a stored report; a bounce is recorded in the event log and returned, never thrown. */
-  async function sendReport(rowId: string, what: string, workflowId: string, messageId: string) {
-    const sent = await sendStored(rowId);
+  async function sendReport(stored: { row: Pick<MessageRow, 'id'> } | { row: MessageRow; to: string }, what: string, workflowId: string, messageId: string) {
+    const sent = await sendStored(stored.row.id, 'to' in stored ? stored : undefined);
     if (sent.ok) return { delivered: true as const };
     // A bounced report is recorded, not fatal: the document itself is still handled.
     await logEvent(deps, 'error', 'report.undeliverable', `Доклад ${what} не доставлен: ${sent.reason}`, { workflowId, messageId });
@@ -249,8 +257,8 @@ export function createOutgoingActivities(deps: ActivityDeps) {
           : input.event === 'Registration'
             ? { event: 'Registration', ...input.registration! }
             : { event: 'Failure', code: input.failure?.code ?? 0, text: input.failure?.text };
-      const row = await storedReport(input, messageId, subjects[input.event]!, async (passport) => reportPassport(org, passport, event, { messageId, time: new Date().toISOString() }), input.registration?.cardId);
-      return { messageId, ...(await sendReport(row.id, input.event, input.workflowId, messageId)) };
+      const stored = await storedReport(input, messageId, subjects[input.event]!, async (passport) => reportPassport(org, passport, event, { messageId, time: new Date().toISOString() }), input.registration?.cardId);
+      return { messageId, ...(await sendReport(stored, input.event, input.workflowId, messageId)) };
     },
 
     /**
@@ -269,10 +277,10 @@ export function createOutgoingActivities(deps: ActivityDeps) {
       if (fresh.length === 0) {
         const row = earlier[0] && (await db.message.findUnique({ where: { direction_messageId: { direction: 'outgoing', messageId: earlier[0].reportMessageId! } }, select: { id: true } }));
         if (!row) return { delivered: true as const, reported: 0 };
-        return { ...(await sendReport(row.id, 'о событиях', input.workflowId, earlier[0]!.reportMessageId!)), reported: earlier.length };
+        return { ...(await sendReport({ row }, 'о событиях', input.workflowId, earlier[0]!.reportMessageId!)), reported: earlier.length };
       }
       const messageId = reportOf(fresh[0]!.id);
-      const row = await storedReport(input, messageId, 'Доклад', async (passport, received) => {
+      const stored = await storedReport(input, messageId, 'Доклад', async (passport, received) => {
         // The TaskList as it stood after the last of these events (kept with the event), else as it is now.
         const withTasks = fresh.filter((e) => e.kind === 'Consideration' || e.kind === 'Report');
         const snapshot = withTasks.at(-1)?.data.tasks;
@@ -280,7 +288,7 @@ export function createOutgoingActivities(deps: ActivityDeps) {
         const events = fresh.map((event) => ({ kind: event.kind as CardEventToReport['kind'], occurredAt: event.occurredAt, data: event.data }));
         return eventReportPassport(org, passport, events, tasks, { messageId, time: new Date().toISOString() });
       });
-      const sent = await sendReport(row.id, 'о событиях', input.workflowId, messageId);
+      const sent = await sendReport(stored, 'о событиях', input.workflowId, messageId);
       await edms.settleCardEvents(
         fresh.map((event) => event.id),
         'reported',

@@ -50,7 +50,7 @@ export async function findParticipantBySevIndex(db: DirectoryDb, sevIndex: strin
 
 /** The participant whose SEV receives mail at `address` (addresses compare case-insensitively). */
 export async function findParticipantByMailbox(db: DirectoryDb, address: string): Promise<Organization | null> {
-  return db.organization.findFirst({ where: { mailboxAddress: { equals: address.trim(), mode: 'insensitive' } }, orderBy: { createdAt: 'asc' } });
+  return db.organization.findFirst({ where: { mailboxAddress: mailboxIs(address) }, orderBy: { createdAt: 'asc' } });
 }
 
 /**
@@ -58,11 +58,29 @@ export async function findParticipantByMailbox(db: DirectoryDb, address: string)
  * (what SEVs configured here write). GUIDs differ in letter case between EDMS, so case is ignored.
  */
 export async function findParticipantByUid(db: DirectoryDb, uid: string): Promise<Organization | null> {
-  const value = uid.trim();
-  if (!value) return null;
-  const candidates = await db.organization.findMany({
-    where: { OR: [{ uid: { equals: value, mode: 'insensitive' } }, { sevIndex: value }] },
-    orderBy: { createdAt: 'asc' },
-  });
-  return candidates.find((o) => o.uid?.toLowerCase() === value.toLowerCase()) ?? candidates[0] ?? null;
+  return (await findSender(db, uid, undefined)).byUid;
+}
+
+/**
+ * Who a received message claims to be (by `uid`, as findParticipantByUid) and who owns the mailbox it
+ * came from (as findParticipantByMailbox): both from one read of the directory.
+ */
+export async function findSender(db: DirectoryDb, uid: string | undefined, mailbox: string | undefined): Promise<{ byUid: Organization | null; byMailbox: Organization | null }> {
+  const value = uid?.trim() ?? '';
+  const address = mailbox?.trim() ?? '';
+  const where = [
+    ...(value ? [{ uid: { equals: value, mode: 'insensitive' as const } }, { sevIndex: value }] : []),
+    ...(address ? [{ mailboxAddress: mailboxIs(address) }] : []),
+  ];
+  if (where.length === 0) return { byUid: null, byMailbox: null };
+  const candidates = await db.organization.findMany({ where: { OR: where }, orderBy: { createdAt: 'asc' } });
+  const byUid = value
+    ? (candidates.find((o) => o.uid?.toLowerCase() === value.toLowerCase()) ?? candidates.find((o) => o.sevIndex === value) ?? null)
+    : null;
+  const byMailbox = address ? (candidates.find((o) => o.mailboxAddress?.toLowerCase() === address.toLowerCase()) ?? null) : null;
+  return { byUid, byMailbox };
+}
+
+function mailboxIs(address: string) {
+  return { equals: address.trim(), mode: 'insensitive' as const };
 }

@@ -6,6 +6,7 @@ import {
   findParticipantBySevIndex,
   findParticipantByUid,
   findSelfOrganization,
+  findSender,
   syncDirectoryFromConfig,
 } from '../../edms/directory';
 import type { SevConfig } from '../../workers/config';
@@ -43,6 +44,24 @@ test('participants are found by SEV index, mailbox (any letter case) and passpor
   assert.equal(await findParticipantByMailbox(t.db, 'nobody@example.org'), null);
   assert.equal(await findParticipantByUid(t.db, ''), null);
 });
+
+test("a message's claimed sender and its mailbox's owner come from one read, each as found alone", async () => {
+  // Claims to be B, from B's mailbox (any letter case).
+  assert.deepEqual(await ids(findSender(t.db, orgB.sevIndex, orgB.mailbox.address.toUpperCase())), { byUid: t.peer.id, byMailbox: t.peer.id });
+  // Claims to be B, writes from A's mailbox: two different participants, as the verification must see.
+  assert.deepEqual(await ids(findSender(t.db, orgB.sevIndex, orgA.mailbox.address)), { byUid: t.peer.id, byMailbox: t.self.id });
+  // A mailbox nobody owns, a UID nobody has, nothing at all.
+  assert.deepEqual(await ids(findSender(t.db, orgB.sevIndex, 'nobody@example.org')), { byUid: t.peer.id, byMailbox: null });
+  assert.deepEqual(await ids(findSender(t.db, 'NOBODY-404', orgB.mailbox.address)), { byUid: null, byMailbox: t.peer.id });
+  assert.deepEqual(await ids(findSender(t.db, ' ', undefined)), { byUid: null, byMailbox: null });
+  // The same answers as the single lookups.
+  assert.equal((await findSender(t.db, orgA.sevIndex, undefined)).byUid?.id, (await findParticipantByUid(t.db, orgA.sevIndex))?.id);
+});
+
+async function ids(found: ReturnType<typeof findSender>) {
+  const { byUid, byMailbox } = await found;
+  return { byUid: byUid?.id ?? null, byMailbox: byMailbox?.id ?? null };
+}
 
 test('a UID the peer publishes is found as well as its SEV index', async () => {
   const published = '6F1D2C3B4A5968778695A4B3C2D1E0F9';
