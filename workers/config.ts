@@ -167,7 +167,7 @@ const configSchema = z
          * How far V8 lets the heap grow past what is live before collecting (percent). Small keeps
          * the process near its working set at some CPU cost; 0 leaves V8's own heuristics.
          */
-        heapGrowingPercent: z.number().int().min(0).max(400).default(15),
+        heapGrowingPercent: z.number().int().min(0).max(400).default(50),
       })
       .prefault({}),
     organizations: z.array(organizationSchema).min(1),

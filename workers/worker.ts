@@ -69,7 +69,9 @@ function workflowSources(): string[] {
 
 /**
  * V8's heap grows far past what is live when memory is plentiful (a worker reached 370 MB of heap
- * for 100–150 MB live). A smaller growing factor keeps it near the working set; set before the
+ * for 100–150 MB live). A smaller growing factor keeps it near the working set (50 % by default:
+ * at 15 % a busy worker ran a full collection every second or so, and its worker threads spent a
+ * quarter of its CPU marking; 100 % cost 60 MB more at full load); set before the
  * workflow thread's isolate is made, so that one follows it too. So does a young generation of
  * 2 MB semi-spaces instead of 16 (32 MB less per isolate, at a few percent of CPU): the main
  * thread's is fixed when the process starts, so the worker is run with

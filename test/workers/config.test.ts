@@ -115,7 +115,7 @@ test('unreadable, non-JSON and bad numeric settings are reported with their sour
 });
 
 test('the worker’s limits have defaults for a small machine, may be raised, and are checked', () => {
-  assert.deepEqual(loadConfig({}).worker, { cachedWorkflows: 100, concurrentActivities: 16, concurrentWorkflowTasks: 32, heapGrowingPercent: 15 });
+  assert.deepEqual(loadConfig({}).worker, { cachedWorkflows: 100, concurrentActivities: 16, concurrentWorkflowTasks: 32, heapGrowingPercent: 50 });
   const raised = loadConfig({ SEV_CONFIG: configFile({ worker: { cachedWorkflows: 1000, concurrentActivities: 64, heapGrowingPercent: 0 } }) });
   assert.deepEqual(raised.worker, { cachedWorkflows: 1000, concurrentActivities: 64, concurrentWorkflowTasks: 32, heapGrowingPercent: 0 });
   assert.throws(
