@@ -194,7 +194,7 @@ export function createIncomingActivities(deps: ActivityDeps) {
       await logEvent(deps, 'warn', 'report.unmatched', why, { messageId: row.messageId ?? undefined });
       return { matched: false, reason: why };
     }
-    const addressee = await db.cardAddressee.findFirstOrThrow({ where: { cardId: ours.cardId, organizationId: ours.peerOrganizationId } });
+    const addressee = await db.cardAddressee.findFirstOrThrow({ where: { cardId: ours.cardId, organizationId: ours.peerOrganizationId }, select: { id: true } });
     const onCard = await edms.attachReport({
       messageRowId,
       cardId: ours.cardId,
