@@ -50,7 +50,7 @@ export async function findParticipantBySevIndex(db: DirectoryDb, sevIndex: strin
 
 /** The participant whose SEV receives mail at `address` (addresses compare case-insensitively). */
 export async function findParticipantByMailbox(db: DirectoryDb, address: string): Promise<Organization | null> {
-  return db.organization.findFirst({ where: { mailboxAddress: mailboxIs(address) }, orderBy: { createdAt: 'asc' } });
+  return (await findSender(db, undefined, address)).byMailbox;
 }
 
 /**
@@ -70,7 +70,7 @@ export async function findSender(db: DirectoryDb, uid: string | undefined, mailb
   const address = mailbox?.trim() ?? '';
   const where = [
     ...(value ? [{ uid: { equals: value, mode: 'insensitive' as const } }, { sevIndex: value }] : []),
-    ...(address ? [{ mailboxAddress: mailboxIs(address) }] : []),
+    ...(address ? [{ mailboxAddress: { equals: address, mode: 'insensitive' as const } }] : []),
   ];
   if (where.length === 0) return { byUid: null, byMailbox: null };
   const candidates = await db.organization.findMany({ where: { OR: where }, orderBy: { createdAt: 'asc' } });
@@ -79,8 +79,4 @@ export async function findSender(db: DirectoryDb, uid: string | undefined, mailb
     : null;
   const byMailbox = address ? (candidates.find((o) => o.mailboxAddress?.toLowerCase() === address.toLowerCase()) ?? null) : null;
   return { byUid, byMailbox };
-}
-
-function mailboxIs(address: string) {
-  return { equals: address.trim(), mode: 'insensitive' as const };
 }
