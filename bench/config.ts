@@ -16,6 +16,8 @@ export interface BenchSetup {
   b: OrganizationConfig;
   /** A mailbox of its own for the bare transport benchmark (no SEV reads it). */
   transportBox: OrganizationConfig;
+  /** The exchange skeleton's two organizations (bench/skeleton.ts): mailboxes no SEV reads. */
+  skeleton: [OrganizationConfig, OrganizationConfig];
   /** The configuration as a JSON file for the worker child process (SEV_CONFIG). */
   configFile: string;
 }
@@ -43,14 +45,18 @@ export async function prepareBench(log: (line: string) => void): Promise<BenchSe
   const a = benchOrganization(base, 'bench-a', 'Министерство нагрузочных испытаний', 'Миннагрузки', run);
   const b = benchOrganization(base, 'bench-b', 'Администрация эталонного района', 'Администрация ЭР', run);
   const transportBox = benchOrganization(base, 'bench-t', 'Почтовый ящик замера транспорта', 'Транспорт', run);
+  const skeleton: [OrganizationConfig, OrganizationConfig] = [
+    benchOrganization(base, 'bench-sa', 'Скелет обмена: отправитель', 'Скелет А', run),
+    benchOrganization(base, 'bench-sb', 'Скелет обмена: получатель', 'Скелет Б', run),
+  ];
   const config: SevConfig = { ...base, organizations: [a, b] };
-  await stackUp({ ...base, organizations: [...base.organizations, a, b, transportBox] }, (line) => log(`  стенд: ${line}`));
+  await stackUp({ ...base, organizations: [...base.organizations, a, b, transportBox, ...skeleton] }, (line) => log(`  стенд: ${line}`));
   for (const org of [a, b]) {
     await dropDatabase(config.postgres.adminUrl, org.databaseUrl);
     await migrateDatabase(config.postgres.adminUrl, org.databaseUrl);
   }
-  for (const org of [a, b, transportBox]) for (const folder of ['INBOX', 'Processed', 'Quarantine']) await emptyMailbox(config, org, folder);
+  for (const org of [a, b, transportBox, ...skeleton]) for (const folder of ['INBOX', 'Processed', 'Quarantine']) await emptyMailbox(config, org, folder);
   const configFile = path.join(os.tmpdir(), `sev-bench-${run}.json`);
   writeFileSync(configFile, JSON.stringify({ organizations: config.organizations }, null, 2));
-  return { config, a, b, transportBox, configFile };
+  return { config, a, b, transportBox, skeleton, configFile };
 }

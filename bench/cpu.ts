@@ -12,6 +12,8 @@ function partOf(pid: number, comm: string, args: string): string | undefined {
   const worker = /sev\.mjs worker --org (\S+)/.exec(args);
   if (worker) return `обработчик СЭВ ${worker[1]}`;
   if (args.includes('bench/engine-worker')) return 'обработчик движка';
+  const skeleton = /bench\/skeleton-worker\.ts (\S+)/.exec(args);
+  if (skeleton) return `обработчик скелета ${skeleton[1]}`;
   if (comm === 'temporal' || args.includes('temporal server')) return 'Temporal';
   if (comm === 'postgres') return 'PostgreSQL';
   // Every Dovecot process names itself in its command line (`dovecot/imap`, `dovecot/lmtp`…).

@@ -1,5 +1,6 @@
 // `npm run bench`: the stack up, then side by side on this machine — the bare transport, the bare
-// Temporal engine, and SEV end to end (50 KB at full load and at a steady 2 a second, 5 MB) —
+// Temporal engine, the exchange's skeleton (its two workflows and three mails with none of SEV's
+// work), and SEV end to end (50 KB at full load and at a steady 2 a second, 5 MB) —
 // printed as a table and written to docs/BENCHMARKS.md. `-- --quick` is a small version (under two
 // minutes, with a small backlog); `-- --backlog [N]` is the mailbox backlog alone (default 10,000).
 import os from 'node:os';
@@ -11,6 +12,7 @@ import { prepareBench } from './config';
 import { queryOne } from './database';
 import { benchEngine, type EngineResult } from './engine';
 import { benchExchange, openSender, type ExchangeResult } from './exchange';
+import { benchSkeleton, type SkeletonResult } from './skeleton';
 import { machineDescription, table, writeSection } from './report';
 import { startSevWorkers } from './process';
 import { mb, rate, seconds } from './stats';
@@ -23,6 +25,7 @@ interface Plan {
   mode: 'full' | 'quick' | 'backlog';
   transportN: number;
   engineN: number;
+  skeletonN: number;
   smallN: number;
   steadySeconds: number;
   bigN: number;
@@ -35,11 +38,11 @@ function plan(argv: string[]): Plan {
   const backlogAt = argv.indexOf('--backlog');
   if (backlogAt >= 0) {
     const n = Number(argv[backlogAt + 1]);
-    return { mode: 'backlog', transportN: 0, engineN: 0, smallN: 0, steadySeconds: 0, bigN: 0, backlogN: Number.isInteger(n) && n > 0 ? n : quick ? 300 : 10_000, backlogFileBytes: 50 * KB };
+    return { mode: 'backlog', transportN: 0, engineN: 0, skeletonN: 0, smallN: 0, steadySeconds: 0, bigN: 0, backlogN: Number.isInteger(n) && n > 0 ? n : quick ? 300 : 10_000, backlogFileBytes: 50 * KB };
   }
   return quick
-    ? { mode: 'quick', transportN: 50, engineN: 50, smallN: 30, steadySeconds: 15, bigN: 3, backlogN: 100, backlogFileBytes: 50 * KB }
-    : { mode: 'full', transportN: 500, engineN: 500, smallN: 500, steadySeconds: 60, bigN: 20, backlogN: 0, backlogFileBytes: 50 * KB };
+    ? { mode: 'quick', transportN: 50, engineN: 50, skeletonN: 50, smallN: 30, steadySeconds: 15, bigN: 3, backlogN: 100, backlogFileBytes: 50 * KB }
+    : { mode: 'full', transportN: 500, engineN: 500, skeletonN: 500, smallN: 500, steadySeconds: 60, bigN: 20, backlogN: 0, backlogFileBytes: 50 * KB };
 }
 
 const log = (line: string) => console.log(line);
@@ -67,15 +70,19 @@ async function main(): Promise<void> {
       return;
     }
 
-    log(`1/4 Голый транспорт: ${p.transportN} писем по 50 КБ (nodemailer → Postfix → Dovecot → imapflow)`);
+    log(`1/5 Голый транспорт: ${p.transportN} писем по 50 КБ (nodemailer → Postfix → Dovecot → imapflow)`);
     const transport = await benchTransport(config, setup.transportBox, p.transportN, 50 * KB);
     log(`  ${rate(transport.perSecond)} писем/с`);
 
-    log(`2/4 Голый движок: ${p.engineN} процессов Temporal по три пустых действия`);
+    log(`2/5 Голый движок: ${p.engineN} процессов Temporal по три пустых действия`);
     const engine = await benchEngine(client, p.engineN, log);
     log(`  ${rate(engine.perSecond)} процессов/с`);
 
-    log(`3/4 СЭВ, 50 КБ: ${p.smallN} документов сразу, затем 2 документа в секунду ${p.steadySeconds} с`);
+    log(`3/5 Скелет обмена: ${p.skeletonN} обменов по два процесса Temporal и три письма, без работы СЭВ`);
+    const skeleton = await benchSkeleton(client, setup.skeleton[0], setup.skeleton[1], p.skeletonN, 50 * KB, log);
+    log(`  ${rate(skeleton.perSecond)} обменов/с`);
+
+    log(`4/5 СЭВ, 50 КБ: ${p.smallN} документов сразу, затем 2 документа в секунду ${p.steadySeconds} с`);
     const orgIds = config.organizations.map((o) => o.id);
     let worker = await startSevWorkers(setup.configFile, orgIds);
     let full: ExchangeResult, steady: ExchangeResult;
@@ -86,7 +93,7 @@ async function main(): Promise<void> {
       await worker.stop();
     }
 
-    log(`4/4 СЭВ, 5 МБ: один документ отдельно, затем ${p.bigN} сразу`);
+    log(`5/5 СЭВ, 5 МБ: один документ отдельно, затем ${p.bigN} сразу`);
     worker = await startSevWorkers(setup.configFile, orgIds);
     let warm: ExchangeResult, single: ExchangeResult, big: ExchangeResult;
     try {
@@ -104,7 +111,7 @@ async function main(): Promise<void> {
       backlog = await benchBacklog(config, sender, setup.configFile, p.backlogN, p.backlogFileBytes, log);
     }
 
-    const lines = [...header, ...mainLines(p, transport, engine, full, steady, single, big), ...(backlog ? ['', ...backlogLines(backlog)] : [])];
+    const lines = [...header, ...mainLines(p, transport, engine, skeleton, full, steady, single, big), ...(backlog ? ['', ...backlogLines(backlog)] : [])];
     lines.push('', `Весь замер занял ${((performance.now() - t0) / 1000).toFixed(0)} с.`);
     print(lines);
     writeSection(p.mode, [p.mode === 'full' ? '## Полный замер' : '## Быстрый замер (`--quick`)', '', ...lines]);
@@ -120,7 +127,7 @@ function print(lines: string[]): void {
 
 const yes = (ok: boolean) => (ok ? 'да' : '**нет**');
 
-function mainLines(p: Plan, t: TransportResult, e: EngineResult, full: ExchangeResult, steady: ExchangeResult, single: ExchangeResult, big: ExchangeResult): string[] {
+function mainLines(p: Plan, t: TransportResult, e: EngineResult, sk: SkeletonResult, full: ExchangeResult, steady: ExchangeResult, single: ExchangeResult, big: ExchangeResult): string[] {
   const ratio = (x: number, y: number) => (y > 0 ? `${(x / y).toFixed(2)}` : '—');
   const lat = (r: { latency: { p50: number; p95: number; p99: number } }) => [seconds(r.latency.p50), seconds(r.latency.p95), seconds(r.latency.p99)];
   const raise = single.peakRss - single.rssBefore;
@@ -133,6 +140,7 @@ function mainLines(p: Plan, t: TransportResult, e: EngineResult, full: ExchangeR
       [
         ['1. голый транспорт, письмо 50 КБ', t.n, `${rate(t.perSecond)} писем`, '1', '—', '—', '—', '—', 'в этом процессе'],
         ['2. голый движок, 3 пустых действия', e.n, `${rate(e.perSecond)} процессов`, '—', '1', ...lat(e), mb(e.peakRss)],
+        ['скелет обмена: 2 процесса, 3 письма 50 КБ, без работы СЭВ', sk.n, `${rate(sk.perSecond)} обменов`, ratio(sk.perSecond, t.perSecond), ratio(sk.perSecond, e.perSecond), ...lat(sk), '—'],
         ['3. СЭВ, 50 КБ, полная нагрузка', full.n, `${rate(full.perSecond)} обменов`, ratio(full.perSecond, t.perSecond), ratio(full.perSecond, e.perSecond), ...lat(full), mb(full.peakRss)],
         ['3. СЭВ, 50 КБ, 2 обмена в секунду', steady.n, `${rate(steady.perSecond)} обменов`, '—', '—', ...lat(steady), mb(steady.peakRss)],
         ['3. СЭВ, 5 МБ, один документ', single.n, '—', '—', '—', ...lat(single), mb(single.peakRss)],
@@ -142,6 +150,7 @@ function mainLines(p: Plan, t: TransportResult, e: EngineResult, full: ExchangeR
     '',
     `Обмен завершён, когда исходящий процесс организации А получил доклад о регистрации от Б (процесс завершается в состоянии 'registered'); задержка — от createOutgoingCard до закрытия этого процесса. Зарегистрировано у адресата: ${full.registered}/${full.n}, ${steady.registered}/${steady.n}, ${single.registered}/${single.n}, ${big.registered}/${big.n}.`,
     `Обработчики СЭВ — по дочернему процессу \`sev worker --org …\` на организацию (как у каждой организации своя СЭВ; пик RSS — наибольший из двух); голый движок — дочерний процесс bench/engine-worker.ts с теми же настройками Worker.create. RSS — VmRSS из /proc каждые 200 мс.`,
+    `Скелет обмена (bench/skeleton-workflows.ts) — форма обмена без работы СЭВ: процесс А отправляет письмо с вложением 50 КБ и ждёт двух сигналов; приём из ящика Б (тот же exchange/intake.ts) запускает процесс Б, который отправляет два письма-доклада; приём из ящика А передаёт каждый сигналом процессу А. Шаги — local activities, настройки обработчика — как у СЭВ, по процессу на организацию; нет базы данных, XML, подписей, карточек. Завершено ${sk.completed}/${sk.n}; событий истории на обмен: ${sk.historyEvents.toFixed(1)}.`,
     '',
     '### Цена одного обмена (50 КБ, полная нагрузка)',
     '',
@@ -154,7 +163,7 @@ function mainLines(p: Plan, t: TransportResult, e: EngineResult, full: ExchangeR
     '',
     ...table(['таблица', 'строк на обмен'], Object.entries(full.rowsPerExchange.byTable).map(([k, v]) => [k, v.toFixed(2)])),
     '',
-    ...cpuLines(e, full),
+    ...cpuLines(e, sk, full),
     '### Цели',
     '',
     ...table(
@@ -173,9 +182,9 @@ function mainLines(p: Plan, t: TransportResult, e: EngineResult, full: ExchangeR
 }
 
 /** Where the machine's CPU goes: per workflow of the bare engine and per SEV exchange, by part of the stack. */
-function cpuLines(e: EngineResult, full: ExchangeResult): string[] {
+function cpuLines(e: EngineResult, sk: SkeletonResult, full: ExchangeResult): string[] {
   const total = (c: Record<string, number>) => Object.values(c).reduce((x, y) => x + y, 0);
-  const parts = [...new Set([...Object.keys(full.cpu), ...Object.keys(e.cpu)])].sort((x, y) => (full.cpu[y] ?? 0) - (full.cpu[x] ?? 0));
+  const parts = [...new Set([...Object.keys(full.cpu), ...Object.keys(e.cpu), ...Object.keys(sk.cpu)])].sort((x, y) => (full.cpu[y] ?? 0) - (full.cpu[x] ?? 0));
   const sec = (v: number | undefined) => (v ? v.toFixed(3) : '—');
   const cores = os.cpus().length;
   const exchangeCpu = total(full.cpu);
@@ -184,14 +193,27 @@ function cpuLines(e: EngineResult, full: ExchangeResult): string[] {
   return [
     '### Процессорное время (50 КБ, полная нагрузка)',
     '',
-    ...table(['часть стенда', 'на процесс голого движка, с', 'на обмен СЭВ, с'], [...parts.map((part) => [part, sec(e.cpu[part]), sec(full.cpu[part])]), ['всего', sec(total(e.cpu)), sec(exchangeCpu)]]),
+    ...table(
+      ['часть стенда', 'на процесс голого движка, с', 'на обмен скелета, с', 'на обмен СЭВ, с'],
+      [...parts.map((part) => [part, sec(e.cpu[part]), sec(sk.cpu[part]), sec(full.cpu[part])]), ['всего', sec(total(e.cpu)), sec(total(sk.cpu)), sec(exchangeCpu)]],
+    ),
     '',
     `Время ЦП (user + system) каждой части из /proc за фазу, делённое на число процессов или обменов. Ядер: ${cores}. ` +
       `СЭВ: ${rate(full.perSecond)} обменов/с × ${exchangeCpu.toFixed(3)} с = ${(full.perSecond * exchangeCpu).toFixed(2)} ядра. ` +
       `Цель 0,4 × движка = ${rate(target)} обменов/с оставляет на весь обмен не больше ${cores} / ${rate(target)} = ${(cores / target).toFixed(3)} с ЦП машины; ` +
-      `из них серверы (Temporal, PostgreSQL, Postfix, Dovecot) уже берут ${serversCpu.toFixed(3)} с, обработчики СЭВ обеих сторон — ${Object.entries(full.cpu).filter(([part]) => part.startsWith('обработчик СЭВ')).reduce((x, [, v]) => x + v, 0).toFixed(3)} с.`,
+      `из них серверы (Temporal, PostgreSQL, Postfix, Dovecot) уже берут ${serversCpu.toFixed(3)} с, обработчики СЭВ обеих сторон — ${workersOf(full.cpu, 'обработчик СЭВ').toFixed(3)} с.`,
+    '',
+    `Скелет обмена — потолок любого обмена на этих компонентах (Temporal, почта, Node) на этой машине: ${rate(sk.perSecond)} обменов/с = ${(sk.perSecond / e.perSecond).toFixed(2)} × движка при ${total(sk.cpu).toFixed(3)} с ЦП на обмен; СЭВ достигает ${((100 * full.perSecond) / sk.perSecond).toFixed(0)} % его. ` +
+      `Сверх скелета обмен СЭВ берёт ${(exchangeCpu - total(sk.cpu)).toFixed(3)} с ЦП: обработчики ${(workersOf(full.cpu, 'обработчик СЭВ') - workersOf(sk.cpu, 'обработчик скелета')).toFixed(3)} с, Temporal ${((full.cpu['Temporal'] ?? 0) - (sk.cpu['Temporal'] ?? 0)).toFixed(3)} с, PostgreSQL ${(full.cpu['PostgreSQL'] ?? 0).toFixed(3)} с, почта ${((full.cpu['Postfix'] ?? 0) + (full.cpu['Dovecot'] ?? 0) - (sk.cpu['Postfix'] ?? 0) - (sk.cpu['Dovecot'] ?? 0)).toFixed(3)} с.`,
     '',
   ];
+}
+
+/** CPU seconds of the parts whose name starts with `prefix` (each organization's worker). */
+function workersOf(cpu: Record<string, number>, prefix: string): number {
+  return Object.entries(cpu)
+    .filter(([part]) => part.startsWith(prefix))
+    .reduce((sum, [, v]) => sum + v, 0);
 }
 
 function backlogLines(r: BacklogResult): string[] {

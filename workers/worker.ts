@@ -78,7 +78,7 @@ function workflowSources(): string[] {
  * NODE_OPTIONS=--max-semi-space-size=2 (docs/OPERATIONS.md); the workflow thread's is set here
  * unless the operator chose another size.
  */
-function tuneHeap(config: SevConfig): void {
+export function tuneHeap(config: SevConfig): void {
   if (config.worker.heapGrowingPercent > 0) setFlagsFromString(`--heap-growing-percent=${config.worker.heapGrowingPercent}`);
   const chosen = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((arg) => arg.includes('--max-semi-space-size'));
   if (!chosen) setFlagsFromString(`--max-semi-space-size=${WORKFLOW_THREAD_SEMI_SPACE_MB}`);
