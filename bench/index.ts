@@ -203,10 +203,17 @@ function cpuLines(e: EngineResult, sk: SkeletonResult, full: ExchangeResult): st
       `Цель 0,4 × движка = ${rate(target)} обменов/с оставляет на весь обмен не больше ${cores} / ${rate(target)} = ${(cores / target).toFixed(3)} с ЦП машины; ` +
       `из них серверы (Temporal, PostgreSQL, Postfix, Dovecot) уже берут ${serversCpu.toFixed(3)} с, обработчики СЭВ обеих сторон — ${workersOf(full.cpu, 'обработчик СЭВ').toFixed(3)} с.`,
     '',
-    `Скелет обмена — потолок любого обмена на этих компонентах (Temporal, почта, Node) на этой машине: ${rate(sk.perSecond)} обменов/с = ${(sk.perSecond / e.perSecond).toFixed(2)} × движка при ${total(sk.cpu).toFixed(3)} с ЦП на обмен; СЭВ достигает ${((100 * full.perSecond) / sk.perSecond).toFixed(0)} % его. ` +
-      `Сверх скелета обмен СЭВ берёт ${(exchangeCpu - total(sk.cpu)).toFixed(3)} с ЦП: обработчики ${(workersOf(full.cpu, 'обработчик СЭВ') - workersOf(sk.cpu, 'обработчик скелета')).toFixed(3)} с, Temporal ${((full.cpu['Temporal'] ?? 0) - (sk.cpu['Temporal'] ?? 0)).toFixed(3)} с, PostgreSQL ${(full.cpu['PostgreSQL'] ?? 0).toFixed(3)} с, почта ${((full.cpu['Postfix'] ?? 0) + (full.cpu['Dovecot'] ?? 0) - (sk.cpu['Postfix'] ?? 0) - (sk.cpu['Dovecot'] ?? 0)).toFixed(3)} с.`,
+    `Скелет обмена — потолок обмена на этих компонентах (Temporal, почта, Node) с настройками СЭВ на этой машине: ${rate(sk.perSecond)} обменов/с = ${(sk.perSecond / e.perSecond).toFixed(2)} × движка при ${total(sk.cpu).toFixed(3)} с ЦП на обмен; СЭВ достигает ${((100 * full.perSecond) / sk.perSecond).toFixed(0)} % его. ` +
+      `Из ${(cores / target).toFixed(3)} с ЦП, которые цель оставляет обмену, скелет берёт ${total(sk.cpu).toFixed(3)} с; всей работе самой СЭВ осталось бы ${(cores / target - total(sk.cpu)).toFixed(3)} с. ` +
+      `Сверх скелета обмен СЭВ берёт ${(exchangeCpu - total(sk.cpu)).toFixed(3)} с ЦП: обработчики ${delta(workersOf(full.cpu, 'обработчик СЭВ'), workersOf(sk.cpu, 'обработчик скелета'))} с, Temporal ${delta(full.cpu['Temporal'], sk.cpu['Temporal'])} с, PostgreSQL ${delta(full.cpu['PostgreSQL'], sk.cpu['PostgreSQL'])} с, почта ${delta((full.cpu['Postfix'] ?? 0) + (full.cpu['Dovecot'] ?? 0), (sk.cpu['Postfix'] ?? 0) + (sk.cpu['Dovecot'] ?? 0))} с.`,
     '',
   ];
+}
+
+/** A difference of CPU seconds, signed, to the millisecond. */
+function delta(x: number | undefined, y: number | undefined): string {
+  const d = Math.round(((x ?? 0) - (y ?? 0)) * 1000) / 1000;
+  return `${d >= 0 ? '+' : '−'}${Math.abs(d).toFixed(3)}`;
 }
 
 /** CPU seconds of the parts whose name starts with `prefix` (each organization's worker). */
