@@ -9,23 +9,16 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { OrganizationConfig } from '../workers/config';
 import { cpuSnapshot, cpuSpent, perUnit } from './cpu';
+import type { EngineResult } from './engine';
 import { startChild, WORKER_ENV, type MeasuredChild } from './process';
 import { skeletonWorkflowIds } from './skeleton-activities';
-import { latencies, withConcurrency, type Latencies } from './stats';
+import { latencies, withConcurrency } from './stats';
 import { listWorkflows, waitClosed } from './temporal';
 
-export interface SkeletonResult {
-  n: number;
+/** The engine's figures, per skeleton exchange (two workflows) instead of per workflow. */
+export interface SkeletonResult extends EngineResult {
   /** Exchanges whose A workflow completed (both reports signalled to it). */
   completed: number;
-  seconds: number;
-  perSecond: number;
-  latency: Latencies;
-  peakRss: number;
-  /** History events of both workflows of an exchange. */
-  historyEvents: number;
-  /** CPU seconds per exchange by part of the stack. */
-  cpu: Record<string, number>;
 }
 
 /** Runs `n` skeleton exchanges from `a` to `b` (mailboxes of their own), all started at once. */
