@@ -1,7 +1,7 @@
-// 2b. The exchange's skeleton (bench/skeleton-workflows.ts): N exchanges of two workflows and three
-// mails each on the same Temporal server, mail servers and worker settings as SEV, with none of
-// SEV's own work. What it reaches is the most any implementation of the exchange on these fixed
-// components can reach on this machine; SEV's figure beside it is what SEV's own work costs.
+// The exchange's skeleton (bench/skeleton-workflows.ts): N exchanges of two workflows and three
+// mails each on the same Temporal server, mail servers, mailbox intake and worker settings as SEV,
+// with none of SEV's own work. What it reaches is the ceiling of an exchange on these components
+// with these settings on this machine; the gap to SEV's figure is what SEV's own work costs.
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
