@@ -2,7 +2,7 @@
 // as SEV runs: a Temporal worker with SEV's worker settings and the organization's mailbox intake
 // (exchange/intake.ts, as SEV's), whose handler only starts B's workflow or signals A's. Prints
 // «skeleton ready» once it polls; SIGTERM shuts it down.
-import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { buffer } from 'node:stream/consumers';
 import path from 'node:path';
@@ -57,7 +57,13 @@ async function main(): Promise<void> {
           if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
         }
       } else {
-        await client.workflow.getHandle(skeletonWorkflowIds.outbound(mailHead.id)).signal('skeletonReport');
+        try {
+          await client.workflow.getHandle(skeletonWorkflowIds.outbound(mailHead.id)).signal('skeletonReport');
+        } catch (e) {
+          // A report of an exchange not of this run (left from a killed one) leaves the INBOX.
+          if (e instanceof WorkflowNotFoundError) return 'Quarantine';
+          throw e;
+        }
       }
       return 'Processed';
     },
