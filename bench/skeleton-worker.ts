@@ -10,7 +10,7 @@ import { startIntake } from '../exchange/intake';
 import { createMailSender } from '../exchange/smtp';
 import { loadConfig, projectRoot } from '../workers/config';
 import { connectWorker } from '../workers/temporal';
-import { tuneHeap } from '../workers/worker';
+import { tuneHeap, workerLimits } from '../workers/worker';
 import { createSkeletonActivities, readSkeletonHeader, skeletonWorkflowIds } from './skeleton-activities';
 
 async function main(): Promise<void> {
@@ -24,7 +24,6 @@ async function main(): Promise<void> {
   await mail.verify();
   const connection = await connectWorker(config.temporal);
   const client = new Client({ connection, namespace: config.temporal.namespace });
-  const limits = config.worker;
   const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error };
   const workflowBundle = await bundleWorkflowCode({ workflowsPath: path.join(projectRoot, 'bench', 'skeleton-workflows.ts'), logger: silent });
   const worker = await Worker.create({
@@ -34,10 +33,7 @@ async function main(): Promise<void> {
     workflowBundle,
     activities: createSkeletonActivities(mail, org.mailbox.address, Number(fileBytesArg)),
     identity: `bench-skeleton:${org.id}@${process.pid}`,
-    maxCachedWorkflows: limits.cachedWorkflows,
-    maxConcurrentWorkflowTaskExecutions: Math.min(limits.concurrentWorkflowTasks, limits.cachedWorkflows),
-    maxConcurrentActivityTaskExecutions: limits.concurrentActivities,
-    maxConcurrentLocalActivityExecutions: limits.concurrentActivities,
+    ...workerLimits(config),
   });
   const intake = startIntake({
     config,

@@ -132,7 +132,6 @@ export async function startWorkers(config: SevConfig, organizations: Organizatio
       resources.push(startOrphanChunkCleanup(org, db));
       const connection: NativeConnection = await connectWorker(temporal);
       resources.push(connection);
-      const { worker: limits } = config;
       workers.push(
         await Worker.create({
           connection,
@@ -141,13 +140,7 @@ export async function startWorkers(config: SevConfig, organizations: Organizatio
           workflowBundle: workflowBundleCode,
           activities: createActivities({ config, organization: org, db, edms, mail }),
           identity: `sev-worker:${org.id}@${process.pid}`,
-          // Each cached workflow holds its state in memory; exchanges wait for reports for days, so
-          // a bounded cache keeps a worker's memory flat while thousands of them wait. Steps running
-          // at once are bounded too: on a small machine more only adds memory, not throughput.
-          maxCachedWorkflows: limits.cachedWorkflows,
-          maxConcurrentWorkflowTaskExecutions: Math.min(limits.concurrentWorkflowTasks, limits.cachedWorkflows),
-          maxConcurrentActivityTaskExecutions: limits.concurrentActivities,
-          maxConcurrentLocalActivityExecutions: limits.concurrentActivities,
+          ...workerLimits(config),
         }),
       );
       if (options.intake !== false) {
@@ -186,6 +179,22 @@ export async function startWorkers(config: SevConfig, organizations: Organizatio
     kickIntake() {
       for (const i of intakes) i.kick();
     },
+  };
+}
+
+/**
+ * How much a Temporal worker takes on at once, from configuration. Each cached workflow holds its
+ * state in memory; exchanges wait for reports for days, so a bounded cache keeps a worker's memory
+ * flat while thousands of them wait. Steps running at once are bounded too: on a small machine
+ * more only adds memory, not throughput.
+ */
+export function workerLimits(config: SevConfig) {
+  const limits = config.worker;
+  return {
+    maxCachedWorkflows: limits.cachedWorkflows,
+    maxConcurrentWorkflowTaskExecutions: Math.min(limits.concurrentWorkflowTasks, limits.cachedWorkflows),
+    maxConcurrentActivityTaskExecutions: limits.concurrentActivities,
+    maxConcurrentLocalActivityExecutions: limits.concurrentActivities,
   };
 }
 
