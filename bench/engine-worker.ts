@@ -1,10 +1,9 @@
 // The bare engine's worker process: one Temporal worker with the same settings SEV's worker uses
-// (its limits from configuration, one bundled workflow file, the same connection), on its own task queue.
+// (Worker.create defaults, one bundled workflow file, the same connection), on its own task queue.
 // Prints «engine ready» once it polls; SIGTERM shuts it down.
 import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { loadConfig, projectRoot } from '../workers/config';
-import { workerLimits } from '../workers/worker';
 import * as activities from './engine-activities';
 
 async function main(): Promise<void> {
@@ -15,7 +14,7 @@ async function main(): Promise<void> {
   const workflowBundle = await bundleWorkflowCode({ workflowsPath: path.join(projectRoot, 'bench', 'engine-workflows.ts'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } });
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   try {
-    const worker = await Worker.create({ connection, namespace: config.temporal.namespace, taskQueue, workflowBundle, activities, identity: `bench-engine@${process.pid}`, ...workerLimits(config) });
+    const worker = await Worker.create({ connection, namespace: config.temporal.namespace, taskQueue, workflowBundle, activities, identity: `bench-engine@${process.pid}` });
     process.once('SIGTERM', () => worker.shutdown());
     process.once('SIGINT', () => worker.shutdown());
     const running = worker.run();
