@@ -75,7 +75,7 @@ test('a 6 MB document goes A → B in chunks and arrives whole, registered once,
   const rawCopy = Buffer.concat([await getBlob(B.db, received.rawSha256!), Buffer.from('\r\n')]);
   const copyBlob = await putBlob(B.db, rawCopy);
   const legacy = await B.db.message.create({
-    data: { direction: 'incoming', messageId: `${received.messageId!.slice(0, 31)}0`, kind: 'MainDoc', status: 'stored', rawSha256: copyBlob.sha256, rawSize: copyBlob.size },
+    data: { direction: 'incoming', messageId: randomBytes(16).toString('hex'), kind: 'MainDoc', status: 'stored', rawSha256: copyBlob.sha256, rawSize: copyBlob.size },
   });
   const deps = { db: B.db, organization: B.org } as unknown as ActivityDeps;
   const { pkg } = await loadPackage(deps, legacy.id);
