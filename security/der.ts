@@ -1,6 +1,8 @@
 // Just enough DER for the detached signatures every package carries: reading the nodes of a CMS
 // SignedData or a certificate without building objects for them, and writing the few structures a
-// signature is made of. Cryptography stays with node:crypto; this only frames bytes.
+// signature is made of. Encrypted packages are read as BER too (other systems stream them with
+// indefinite lengths and the content in pieces), and written with their bulk never copied into
+// nested encodings. Cryptography stays with node:crypto; this only frames bytes.
 
 export class DerError extends Error {
   override name = 'DerError';
@@ -99,7 +101,70 @@ export function timeOf(node: Node): Date {
   return new Date(Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])));
 }
 
+// BER, as encrypted packages come: lengths may be indefinite (the contents run to an end-of-contents
+// marker) and a string may be constructed from pieces. Reading is iterative over siblings and
+// bounded in depth, so a package cut into thousands of pieces reads as easily as one in a piece.
+
+/** A node read as BER: `contentEnd` is where its contents stop, `end` is past it (and past the end-of-contents marker of an indefinite length). */
+export interface BerNode extends Node {
+  contentEnd: number;
+}
+
+const MAX_BER_DEPTH = 32;
+
+/** The node at `offset`, in definite or indefinite length form. */
+export function readBerNode(bytes: Buffer, offset = 0, limit = bytes.length, depth = 0): BerNode {
+  if (depth > MAX_BER_DEPTH) throw new DerError('слишком глубокая вложенность');
+  if (offset + 2 > limit) throw new DerError('данные обрываются');
+  if (bytes[offset + 1] !== 0x80) {
+    const node = readNode(bytes, offset, limit);
+    return { ...node, contentEnd: node.end };
+  }
+  const tag = bytes[offset]!;
+  if ((tag & 0x1f) === 0x1f) throw new DerError('многобайтовые теги не поддерживаются');
+  if (!(tag & 0x20)) throw new DerError('неопределённая длина у простого (не составного) узла');
+  const contentStart = offset + 2;
+  for (let at = contentStart; ; ) {
+    if (at + 2 > limit) throw new DerError('данные обрываются: нет конца содержимого');
+    if (bytes[at] === 0 && bytes[at + 1] === 0) return { bytes, tag, start: offset, contentStart, contentEnd: at, end: at + 2 };
+    at = readBerNode(bytes, at, limit, depth + 1).end;
+  }
+}
+
+export const berContentsOf = (node: BerNode): Buffer => node.bytes.subarray(node.contentStart, node.contentEnd);
+
+/** The nodes inside a constructed BER node, in order. */
+export function berChildrenOf(node: BerNode, depth = 0): BerNode[] {
+  const out: BerNode[] = [];
+  for (let at = node.contentStart; at < node.contentEnd; ) {
+    const child = readBerNode(node.bytes, at, node.contentEnd, depth + 1);
+    out.push(child);
+    at = child.end;
+  }
+  return out;
+}
+
+/**
+ * The contents of a string node (an OCTET STRING or one implicitly tagged as it) as the pieces it
+ * was sent in: itself when primitive, its OCTET STRING pieces (at any depth) when constructed.
+ */
+export function berStringPieces(node: BerNode, depth = 0): Buffer[] {
+  if (!(node.tag & 0x20)) return [berContentsOf(node)];
+  if (depth > MAX_BER_DEPTH) throw new DerError('слишком глубокая вложенность');
+  const pieces: Buffer[] = [];
+  for (const child of berChildrenOf(node, depth)) {
+    if ((child.tag & 0xdf) !== TAG.octetString) throw new DerError('в составной строке не строка');
+    for (const piece of berStringPieces(child, depth + 1)) pieces.push(piece);
+  }
+  return pieces;
+}
+
 // Writing.
+
+/** The tag and length octets of a node whose `length` bytes of contents the caller writes after them. */
+export function encodeHeader(tag: number, length: number): Buffer {
+  return Buffer.concat([Buffer.from([tag]), lengthBytes(length)]);
+}
 
 function lengthBytes(length: number): Buffer {
   if (length < 0x80) return Buffer.from([length]);
@@ -111,7 +176,7 @@ function lengthBytes(length: number): Buffer {
 /** A node of `tag` around the given contents. */
 export function encode(tag: number, ...contents: Buffer[]): Buffer {
   const body = Buffer.concat(contents);
-  return Buffer.concat([Buffer.from([tag]), lengthBytes(body.length), body]);
+  return Buffer.concat([encodeHeader(tag, body.length), body]);
 }
 
 export function encodeOid(dotted: string): Buffer {

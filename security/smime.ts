@@ -17,8 +17,7 @@ export interface SealHeaders {
 /** The package mail `inner`, encrypted for the recipient's certificate, as a whole S/MIME mail. */
 export async function sealPackage(inner: Uint8Array, recipientCert: CertificateInput, headers: SealHeaders): Promise<Buffer> {
   const der = await encryptFor(inner, recipientCert);
-  const body = der.toString('base64').replace(/(.{76})/g, '$1\r\n');
-  const lines = [
+  const head = [
     `From: ${headers.from}`,
     `To: ${headers.to}`,
     `Subject: ${encodeWord(headers.subject, 'B', 52)}`,
@@ -29,29 +28,85 @@ export async function sealPackage(inner: Uint8Array, recipientCert: CertificateI
     'Content-Transfer-Encoding: base64',
     'Content-Disposition: attachment; filename="smime.p7m"',
     '',
-    body.trimEnd(),
     '',
-  ];
-  return Buffer.from(lines.join('\r\n'), 'utf8');
+  ].join('\r\n');
+  return base64Lines(der, Buffer.from(head, 'utf8'));
+}
+
+/** Bytes per line of base64: 57 make the 76 characters RFC 2045 allows. */
+const LINE_BYTES = 57;
+
+/**
+ * `prefix`, then `bytes` in base64 lines ending in CRLF, written into one buffer: a package of
+ * megabytes is not turned into strings of its size (and copies of them) on the way.
+ */
+export function base64Lines(bytes: Buffer, prefix: Buffer = Buffer.alloc(0)): Buffer {
+  const lines = Math.ceil(bytes.length / LINE_BYTES);
+  const out = Buffer.allocUnsafe(prefix.length + Math.ceil(bytes.length / 3) * 4 + lines * 2);
+  let at = prefix.copy(out);
+  const block = LINE_BYTES * 1024;
+  for (let i = 0; i < bytes.length; i += block) {
+    const text = bytes.subarray(i, i + block).toString('base64');
+    for (let j = 0; j < text.length; j += 76) {
+      at += out.write(text.slice(j, j + 76), at, 'latin1');
+      at = out.writeUInt16BE(0x0d0a, at);
+    }
+  }
+  return out.subarray(0, at);
 }
 
 /** True when the mail's own Content-Type is S/MIME enveloped data (only the top-level header block is read). */
 export function isSealed(raw: Uint8Array): boolean {
-  const head = headerBlock(raw);
+  const { head } = splitHeader(raw);
   const contentType = /^content-type:[ \t]*([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)/im.exec(head)?.[1] ?? '';
   return /application\/(x-)?pkcs7-mime/i.test(contentType) && !/smime-type\s*=\s*"?(signed-data|certs-only)/i.test(contentType);
 }
 
-function headerBlock(raw: Uint8Array): string {
+/** The mail's top-level header block, and where its body starts (past the blank line; the end when there is none). */
+function splitHeader(raw: Uint8Array): { head: string; bodyStart: number } {
   const text = Buffer.from(raw.subarray(0, Math.min(raw.byteLength, 64 * 1024))).toString('latin1');
-  const end = text.search(/\r?\n\r?\n/);
-  return end < 0 ? text : text.slice(0, end);
+  const blank = /\r?\n\r?\n/.exec(text);
+  return blank ? { head: text.slice(0, blank.index), bodyStart: blank.index + blank[0].length } : { head: text, bodyStart: raw.byteLength };
 }
 
 /** The package mail inside a sealed one; throws (CmsError, in Russian) when it cannot be opened. */
 export async function openSealed(raw: Uint8Array, keys: { keyPem: string; certPem: string }[]): Promise<Buffer> {
-  const text = Buffer.from(raw).toString('latin1');
-  const start = text.search(/\r?\n\r?\n/);
-  const body = start < 0 ? '' : text.slice(start).replace(/[^A-Za-z0-9+/=]/g, '');
-  return decryptEnveloped(Buffer.from(body, 'base64'), keys);
+  const body = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).subarray(splitHeader(raw).bodyStart);
+  return decryptEnveloped(decodeBase64Lines(body), keys);
 }
+
+/**
+ * The bytes of a base64 body in lines of any length: the lines' characters are gathered into a
+ * small buffer and decoded from it in whole groups of four, so no string of the body's size is made.
+ */
+export function decodeBase64Lines(body: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(Math.ceil(body.length / 4) * 3);
+  const chunk = Buffer.allocUnsafe(64 * 1024);
+  let filled = 0;
+  let at = 0;
+  const flush = (all: boolean) => {
+    const whole = all ? filled : filled - (filled % 4);
+    at += out.write(chunk.toString('latin1', 0, whole), at, 'base64');
+    chunk.copy(chunk, 0, whole, filled);
+    filled -= whole;
+  };
+  for (let start = 0; start < body.length; ) {
+    const newline = body.indexOf(0x0a, start);
+    let end = newline < 0 ? body.length : newline;
+    while (end > start && isSpace(body[end - 1]!)) end--;
+    let from = start;
+    while (from < end && isSpace(body[from]!)) from++;
+    while (from < end) {
+      const take = Math.min(end - from, chunk.length - filled);
+      body.copy(chunk, filled, from, from + take);
+      filled += take;
+      from += take;
+      if (filled === chunk.length) flush(false);
+    }
+    start = newline < 0 ? body.length : newline + 1;
+  }
+  flush(true);
+  return out.subarray(0, at);
+}
+
+const isSpace = (byte: number) => byte === 0x0d || byte === 0x20 || byte === 0x09;

@@ -5,6 +5,7 @@
 // registered and nobody is answered.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
 import { buildMessage } from '../../codec/build';
 import { newGuid } from '../../codec/guid';
 import { composePackage, readPackage } from '../../exchange/package';
@@ -145,4 +146,29 @@ test('a package signed by A but changed, unsigned, signed with another key, or s
   const genuine = await forged(async (p) => ({ ...p, attachments: await withPassportSignature(ex.config, A.org, { name: 'DocInfo.xml', content: p.passport }, p.attachments) }));
   await eventually('the genuine one registered', async () => (await B.db.registrationCard.findFirst({ where: { documentUid: genuine.documentUid, status: 'registered' } })) ?? undefined);
   assert.equal((await listMailbox(ex.config, B.org)).length, 0, 'no mail left in B’s INBOX');
+});
+
+test('a 6 MB document goes encrypted and arrives whole, registered once (an envelope above 4.4 MB once could not be opened)', { timeout: 180_000 }, async () => {
+  const content = randomBytes(6 * 1024 * 1024);
+  const sha256 = createHash('sha256').update(content).digest('hex');
+  const sent = await sendDocument(ex.config, A.org, {
+    annotation: 'Схема (большой файл, шифрованный обмен)',
+    files: [{ name: 'Схема.bin', content }],
+    addresseeSevIndexes: [B.org.sevIndex],
+  });
+  await eventually(
+    'B registered it and A holds the report',
+    async () => {
+      const state = await ex.client.workflow.getHandle(sent.workflowIds[0]!).query(outboundStateQuery);
+      return state.status === 'registered' ? state : undefined;
+    },
+    150_000,
+  );
+  const outgoing = await A.db.message.findFirstOrThrow({ where: { direction: 'outgoing', kind: 'MainDoc', cardId: sent.cardId } });
+  assert.ok(outgoing.rawSize! > 8 * 1024 * 1024, 'the sealed mail carries the whole file');
+  assert.equal(isSealed(await getBlob(A.db, outgoing.rawSha256!)), true);
+  const cards = await B.db.registrationCard.findMany({ where: { direction: 'incoming', documentUid: sent.documentUid }, include: { files: true } });
+  assert.equal(cards.length, 1);
+  assert.equal(cards[0]!.files[0]!.sha256, sha256);
+  assert.ok((await getBlob(B.db, sha256)).equals(content), 'B keeps A’s file byte for byte');
 });
