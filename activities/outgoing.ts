@@ -2,9 +2,10 @@
 // correspondent of a received document. Each builds its package once under a deterministic
 // MessageID, stores it (blob + registry row) and then sends those stored bytes, so a retry after a
 // crash sends the very same mail again and never a different one.
+import type { Readable } from 'node:stream';
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { buildMessage } from '../codec/build';
-import { composePackage, composePackageStream } from '../exchange/package';
+import { composePackageStream } from '../exchange/package';
 import { blobStream, putBlob, putBlobStream } from '../registry/blobs';
 import { deterministicGuid, mailMessageIdFor, recordOutgoingMessage, setMessageStatus } from '../registry/messages';
 import type { MessageKind, MessageRow } from '../prisma/client';
@@ -12,7 +13,7 @@ import type { DocInfoMessage, ReportMessage, Task } from '../codec/types';
 import type { OutgoingDocument } from '../edms/adapter';
 import { signDetached } from '../security/cms';
 import { currentKey, participantCertificates } from '../security/organization-keys';
-import { sealPackage } from '../security/smime';
+import { sealPackageStream } from '../security/smime';
 import { ruleCovers } from '../workers/config';
 import type { ActivityDeps } from './deps';
 import { logEvent } from './events';
@@ -103,10 +104,9 @@ export function createOutgoingActivities(deps: ActivityDeps) {
         signature,
       ],
     };
-    // Encryption (CMS EnvelopedData) needs the whole package at once.
-    const blob = ruleCovers(org.rules.encryptFor, input.record.peerSevIndex)
-      ? await putBlob(db, await seal(await composePackage(composed), input, mailMessageId, date))
-      : await putBlobStream(db, composePackageStream(composed));
+    // Encrypted (S/MIME) or not, the package streams from its parts into the store.
+    const mail = composePackageStream(composed);
+    const blob = await putBlobStream(db, ruleCovers(org.rules.encryptFor, input.record.peerSevIndex) ? await seal(mail, input, mailMessageId, date) : mail);
     return recordOutgoingMessage(db, {
       messageId: input.messageId,
       kind: input.kind,
@@ -124,12 +124,12 @@ export function createOutgoingActivities(deps: ActivityDeps) {
     return key;
   }
 
-  async function seal(raw: Buffer, input: { to: string; subject: string; record: { peerOrganizationId: string; peerSevIndex: string } }, mailMessageId: string, date: Date) {
+  async function seal(mail: Readable, input: { to: string; subject: string; record: { peerOrganizationId: string; peerSevIndex: string } }, mailMessageId: string, date: Date) {
     const [certificate] = await participantCertificates(db, input.record.peerOrganizationId);
     if (!certificate) {
       throw ApplicationFailure.nonRetryable(`нет действующего сертификата участника ${input.record.peerSevIndex} для шифрования: sev keys trust`, 'InvalidInput');
     }
-    return sealPackage(raw, certificate, { from: org.mailbox.address, to: input.to, subject: input.subject, messageId: `<${mailMessageId.replace(/^<|>$/g, '')}>`, date });
+    return sealPackageStream(mail, certificate, { from: org.mailbox.address, to: input.to, subject: input.subject, messageId: `<${mailMessageId.replace(/^<|>$/g, '')}>`, date });
   }
 
   /** Our signature of each file of the card, kept in the blob store beside it (an EDS of the passport). */

@@ -1,22 +1,21 @@
 // CMS (PKCS #7) as the exchange uses it: a detached SignedData over a passport or a file (a .sig
-// resource), and an EnvelopedData that encrypts a whole package for its recipient (S/MIME). No
-// cryptography of our own: signatures are made and checked with node:crypto over DER framed by
-// ./der (every package carries two or three, so they must be cheap: ≈0.1 ms to check instead of
-// ≈4 ms through pkijs); a signature in a form that path does not take (BER, RSA-PSS, no signed
-// attributes, a signer named by key identifier) and encryption go through pkijs over WebCrypto.
+// resource); the EnvelopedData that encrypts a whole package is ./enveloped. No cryptography of
+// our own: signatures are made and checked with node:crypto over DER framed by ./der (every
+// package carries two or three, so they must be cheap: ≈0.1 ms to check instead of ≈4 ms through
+// pkijs); a signature in a form that path does not take (BER, RSA-PSS, no signed attributes, a
+// signer named by key identifier) goes through pkijs over WebCrypto.
 // A signature is trusted when it verifies and its signer certificate is one the participant
 // directory holds for the sender.
-import { constants, createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey, privateDecrypt, publicEncrypt, randomBytes, sign as signWith, verify as verifyWith, webcrypto, type Cipher, type Decipher, type KeyObject } from 'node:crypto';
-import type * as asn1js from 'asn1js';
+import { createHash, createPrivateKey, createPublicKey, sign as signWith, verify as verifyWith, webcrypto, type KeyObject } from 'node:crypto';
 import * as pkijs from 'pkijs';
-import { berChildrenOf, berContentsOf, berStringPieces, childrenOf, contentsOf, DerError, encode, encodeHeader, encodeOid, encodeSetOf, encodeSmallInteger, encodeUtcTime, encodingOf, expectTag, oidOf, readBerNode, readNode, TAG, timeOf, type BerNode, type Node } from './der';
+import { childrenOf, contentsOf, DerError, encode, encodeOid, encodeSetOf, encodeSmallInteger, encodeUtcTime, encodingOf, expectTag, oidOf, readNode, TAG, timeOf, type Node } from './der';
 
 const engine = new pkijs.CryptoEngine({ name: 'node', crypto: webcrypto as never });
 pkijs.setEngine('node', engine);
 
-const ID_DATA = '1.2.840.113549.1.7.1';
+export const ID_DATA = '1.2.840.113549.1.7.1';
 const ID_SIGNED_DATA = '1.2.840.113549.1.7.2';
-const ID_ENVELOPED_DATA = '1.2.840.113549.1.7.3';
+export const ID_ENVELOPED_DATA = '1.2.840.113549.1.7.3';
 const ID_CONTENT_TYPE = '1.2.840.113549.1.9.3';
 const ID_MESSAGE_DIGEST = '1.2.840.113549.1.9.4';
 const ID_SIGNING_TIME = '1.2.840.113549.1.9.5';
@@ -55,7 +54,7 @@ function memo<V>(map: Map<string, V>, key: string, make: () => V): V {
   return value;
 }
 
-function parseCertificate(input: CertificateInput): pkijs.Certificate {
+export function parseCertificate(input: CertificateInput): pkijs.Certificate {
   const parse = () => {
     try {
       return pkijs.Certificate.fromBER(toArrayBuffer(certificateDer(input)));
@@ -66,11 +65,11 @@ function parseCertificate(input: CertificateInput): pkijs.Certificate {
   return typeof input === 'string' ? memo(certificates, input, parse) : parse();
 }
 
-function toArrayBuffer(data: Uint8Array): ArrayBuffer {
+export function toArrayBuffer(data: Uint8Array): ArrayBuffer {
   return data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
 }
 
-function pkcs8Der(keyPem: string): Buffer {
+export function pkcs8Der(keyPem: string): Buffer {
   return Buffer.from(keyPem.replace(/-----(BEGIN|END) PRIVATE KEY-----/g, '').replace(/\s+/g, ''), 'base64');
 }
 
@@ -78,7 +77,7 @@ function pkcs8Der(keyPem: string): Buffer {
 export type SignedContent = Uint8Array | { sha256: Buffer };
 
 /** What signing and checking need of a certificate, read once per PEM. */
-interface CertificateFacts {
+export interface CertificateFacts {
   der: Buffer;
   fingerprint: string;
   /** The issuer Name and the serialNumber INTEGER, whole encodings: how a SignerInfo names its signer. */
@@ -92,7 +91,10 @@ interface CertificateFacts {
 const certificateFacts = new Map<string, CertificateFacts>();
 const privateKeys = new Map<string, KeyObject>();
 
-function readCertificateFacts(input: CertificateInput): CertificateFacts {
+/** The private key of a PEM, imported once. */
+export const privateKeyOf = (keyPem: string): KeyObject => memo(privateKeys, keyPem, () => createPrivateKey(keyPem));
+
+export function readCertificateFacts(input: CertificateInput): CertificateFacts {
   const make = (): CertificateFacts => {
     const der = certificateDer(input);
     try {
@@ -116,15 +118,15 @@ function readCertificateFacts(input: CertificateInput): CertificateFacts {
   return typeof input === 'string' ? memo(certificateFacts, input, make) : make();
 }
 
-const ID_RSA = '1.2.840.113549.1.1.1';
-const ID_SHA256 = '2.16.840.1.101.3.4.2.1';
+export const ID_RSA = '1.2.840.113549.1.1.1';
+export const ID_SHA256 = '2.16.840.1.101.3.4.2.1';
 const ID_EC_PUBLIC_KEY = '1.2.840.10045.2.1';
 const ID_ECDSA_SHA256 = '1.2.840.10045.4.3.2';
 
 /** A detached CMS SignedData (DER) of the content with the key and its certificate (included in the signature). */
 export async function signDetached(signed: SignedContent, keyPem: string, certPem: string): Promise<Buffer> {
   const certificate = readCertificateFacts(certPem);
-  const key = memo(privateKeys, keyPem, () => createPrivateKey(keyPem));
+  const key = privateKeyOf(keyPem);
   const digest = signed instanceof Uint8Array ? createHash('sha256').update(signed).digest() : signed.sha256;
   const attribute = (type: string, value: Buffer) => encode(TAG.sequence, encodeOid(type), encode(TAG.set, value));
   const attributes = encodeSetOf([
@@ -164,7 +166,7 @@ export type VerifyResult =
 /** The content a signature is checked against: its bytes, or a way to hash it as it streams (node:crypto algorithm names). */
 export type VerifiedContent = Uint8Array | ((algorithm: string) => Promise<Buffer>);
 
-const DIGEST_ALGORITHMS: Record<string, { node: string; webcrypto: string }> = {
+export const DIGEST_ALGORITHMS: Record<string, { node: string; webcrypto: string }> = {
   '1.3.14.3.2.26': { node: 'sha1', webcrypto: 'sha-1' },
   '2.16.840.1.101.3.4.2.1': { node: 'sha256', webcrypto: 'sha-256' },
   '2.16.840.1.101.3.4.2.2': { node: 'sha384', webcrypto: 'sha-384' },
@@ -319,229 +321,4 @@ function signingTimeOf(signedData: pkijs.SignedData): Date | undefined {
   const attribute = signedData.signerInfos[0]?.signedAttrs?.attributes.find((a) => a.type === ID_SIGNING_TIME);
   const value = attribute?.values[0] as { toDate?: () => Date } | undefined;
   return value?.toDate?.();
-}
-
-// Encryption: a whole package as CMS EnvelopedData. The common form — one or more recipients named
-// by certificate, RSA-OAEP key transport, AES or 3DES in CBC — is read and written here with
-// node:crypto over the BER framer, so a package of any size costs a few copies of itself, however
-// many pieces the sender cut it into. pkijs, over WebCrypto, is left what that path does not take:
-// a recipient with an EC certificate (key agreement), and envelopes with only such recipients.
-
-const ID_RSAES_OAEP = '1.2.840.113549.1.1.7';
-const ID_MGF1 = '1.2.840.113549.1.1.8';
-const ID_AES256_CBC = '2.16.840.1.101.3.4.1.42';
-
-/** Content-encryption algorithms read here: node:crypto's cipher name and its key and IV lengths. */
-const CONTENT_CIPHERS: Record<string, { name: string; keyLength: number; ivLength: number }> = {
-  '2.16.840.1.101.3.4.1.2': { name: 'aes-128-cbc', keyLength: 16, ivLength: 16 },
-  '2.16.840.1.101.3.4.1.22': { name: 'aes-192-cbc', keyLength: 24, ivLength: 16 },
-  [ID_AES256_CBC]: { name: 'aes-256-cbc', keyLength: 32, ivLength: 16 },
-  '1.2.840.113549.3.7': { name: 'des-ede3-cbc', keyLength: 24, ivLength: 8 },
-};
-
-/** Encrypts `data` for the recipient's certificate: CMS EnvelopedData (DER), AES-256-CBC, RSA-OAEP (SHA-256) key transport. */
-export async function encryptFor(data: Uint8Array, recipientCert: CertificateInput): Promise<Buffer> {
-  const certificate = readCertificateFacts(recipientCert);
-  if (certificate.publicKey.asymmetricKeyType !== 'rsa') return encryptWithPkijs(data, recipientCert);
-  const key = randomBytes(32);
-  const iv = randomBytes(16);
-  const sha256 = encode(TAG.sequence, encodeOid(ID_SHA256));
-  const oaep = encode(TAG.sequence, encodeOid(ID_RSAES_OAEP), encode(TAG.sequence, encode(TAG.context0, sha256), encode(TAG.context1, encode(TAG.sequence, encodeOid(ID_MGF1), sha256))));
-  const encryptedKey = publicEncrypt({ key: certificate.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, key);
-  const recipient = encode(TAG.sequence, encodeSmallInteger(0), encode(TAG.sequence, certificate.issuer, certificate.serial), oaep, encode(TAG.octetString, encryptedKey));
-  // CBC pads to a whole block, so the encrypted length is known before encrypting: the headers of
-  // the nodes around it are written first and the content is encrypted in slices straight after.
-  const encryptedLength = (Math.floor(data.length / 16) + 1) * 16;
-  const contentHead = Buffer.concat([encodeOid(ID_DATA), encode(TAG.sequence, encodeOid(ID_AES256_CBC), encode(TAG.octetString, iv)), encodeHeader(ENCRYPTED_CONTENT, encryptedLength)]);
-  const envelopeHead = Buffer.concat([encodeSmallInteger(0), encode(TAG.set, recipient), encodeHeader(TAG.sequence, contentHead.length + encryptedLength), contentHead]);
-  const envelope = encodeHeader(TAG.sequence, envelopeHead.length + encryptedLength);
-  const explicit = encodeHeader(TAG.context0, envelope.length + envelopeHead.length + encryptedLength);
-  const oid = encodeOid(ID_ENVELOPED_DATA);
-  const info = encodeHeader(TAG.sequence, oid.length + explicit.length + envelope.length + envelopeHead.length + encryptedLength);
-  const head = Buffer.concat([info, oid, explicit, envelope, envelopeHead]);
-  const out = Buffer.allocUnsafe(head.length + encryptedLength);
-  const written = head.length + cipherInto(createCipheriv('aes-256-cbc', key, iv), [data], out, head.copy(out));
-  if (written !== out.length) throw new Error(`encrypted ${written - head.length} bytes, expected ${encryptedLength}`);
-  return out;
-}
-
-/** Slices a cipher works through at a time: its output is copied on at once, not gathered. */
-const CIPHER_SLICE = 1024 * 1024;
-
-/** Runs the pieces through the cipher into `out` from `at`; returns how many bytes it wrote. */
-function cipherInto(cipher: Cipher | Decipher, pieces: Uint8Array[], out: Buffer, at: number): number {
-  let to = at;
-  for (const piece of pieces) for (let i = 0; i < piece.length; i += CIPHER_SLICE) to += cipher.update(piece.subarray(i, i + CIPHER_SLICE)).copy(out, to);
-  return to + cipher.final().copy(out, to) - at;
-}
-
-/** [0] IMPLICIT OCTET STRING, primitive: EncryptedContentInfo's encryptedContent. */
-const ENCRYPTED_CONTENT = 0x80;
-
-async function encryptWithPkijs(data: Uint8Array, recipientCert: CertificateInput): Promise<Buffer> {
-  const enveloped = new pkijs.EnvelopedData();
-  enveloped.addRecipientByCertificate(parseCertificate(recipientCert), { oaepHashAlgorithm: 'SHA-256' });
-  await enveloped.encrypt({ name: 'AES-CBC', length: 256 } as never, toArrayBuffer(Buffer.from(data)));
-  const content = new pkijs.ContentInfo({ contentType: ID_ENVELOPED_DATA, content: enveloped.toSchema() });
-  return Buffer.from(content.toSchema().toBER(false));
-}
-
-/** True when the bytes begin a CMS EnvelopedData (only its first nodes are read). */
-export function isEnvelopedData(der: Uint8Array): boolean {
-  try {
-    const bytes = Buffer.from(der.buffer, der.byteOffset, der.byteLength);
-    if (bytes[0] !== TAG.sequence) return false;
-    const contentStart = bytes[1] === 0x80 ? 2 : readNode(bytes).contentStart;
-    return oidOf(readNode(bytes, contentStart)) === ID_ENVELOPED_DATA;
-  } catch {
-    return false;
-  }
-}
-
-/** An EnvelopedData as read: its key-transport recipients, whether it has others, and its encrypted content. */
-interface Envelope {
-  recipients: { issuerAndSerial?: Buffer; algorithm: BerNode; encryptedKey: Buffer }[];
-  otherRecipients: boolean;
-  cipherOid: string;
-  iv: Buffer;
-  encrypted: Buffer[];
-}
-
-function readEnvelope(bytes: Buffer): Envelope {
-  const info = berChildrenOf(expectBer(readBerNode(bytes), TAG.sequence, 'ContentInfo'));
-  if (info.length !== 2 || oidOf(info[0]!) !== ID_ENVELOPED_DATA) throw new CmsError('не зашифрованное сообщение CMS');
-  const fields = berChildrenOf(expectBer(berChildrenOf(expectBer(info[1], TAG.context0, '[0]'))[0], TAG.sequence, 'EnvelopedData'));
-  const [, ...rest] = fields; // version
-  if (rest[0]?.tag === TAG.context0) rest.shift(); // originatorInfo
-  const recipientInfos = berChildrenOf(expectBer(rest[0], TAG.set, 'recipientInfos'));
-  const [contentType, algorithm, content] = berChildrenOf(expectBer(rest[1], TAG.sequence, 'EncryptedContentInfo'));
-  if (!contentType || !algorithm) throw new DerError('неполное EncryptedContentInfo');
-  if (!content || (content.tag & 0xdf) !== ENCRYPTED_CONTENT) throw new CmsError('зашифрованное содержимое передано отдельно (detached) — такое не принимается');
-  const [cipherOid, iv] = berChildrenOf(expectBer(algorithm, TAG.sequence, 'алгоритм шифрования'));
-  const envelope: Envelope = {
-    recipients: [],
-    otherRecipients: false,
-    cipherOid: oidOf(expectBer(cipherOid, TAG.oid, 'алгоритм шифрования')),
-    iv: iv && iv.tag === TAG.octetString ? contentsOf(iv) : Buffer.alloc(0),
-    encrypted: berStringPieces(content),
-  };
-  for (const recipient of recipientInfos) {
-    if (recipient.tag !== TAG.sequence) {
-      envelope.otherRecipients = true; // key agreement, a key-encryption key, a password, other
-      continue;
-    }
-    const [, rid, keyAlgorithm, encryptedKey] = berChildrenOf(recipient);
-    if (!rid || !keyAlgorithm || !encryptedKey || encryptedKey.tag !== TAG.octetString) throw new DerError('неполное KeyTransRecipientInfo');
-    envelope.recipients.push({ ...(rid.tag === TAG.sequence && { issuerAndSerial: berContentsOf(rid) }), algorithm: keyAlgorithm, encryptedKey: contentsOf(encryptedKey) });
-  }
-  return envelope;
-}
-
-function expectBer(node: BerNode | undefined, tag: number, what: string): BerNode {
-  return expectTag(node, tag, what) as BerNode;
-}
-
-/** node:crypto's OAEP hash for a key-transport algorithm; throws CmsError for one not taken here. */
-function oaepHashOf(algorithm: BerNode): string {
-  const [oid, params] = berChildrenOf(algorithm);
-  const id = oidOf(expectBer(oid, TAG.oid, 'алгоритм ключа'));
-  if (id === ID_RSA) throw new CmsError('ключ содержимого зашифрован по RSA PKCS #1 v1.5 — эта схема не принимается как уязвимая, нужна RSA-OAEP');
-  if (id !== ID_RSAES_OAEP) throw new CmsError(`алгоритм шифрования ключа ${id} не поддерживается`);
-  let hash = 'sha1';
-  let mgfHash = 'sha1';
-  for (const field of params && params.tag === TAG.sequence ? berChildrenOf(params) : []) {
-    const [algorithmId] = berChildrenOf(expectBer(berChildrenOf(field)[0], TAG.sequence, 'алгоритм'));
-    if (field.tag === TAG.context0) hash = digestName(algorithmId);
-    else if (field.tag === TAG.context1) {
-      const [, mgfParams] = berChildrenOf(expectBer(berChildrenOf(field)[0], TAG.sequence, 'MGF'));
-      if (oidOf(expectBer(algorithmId, TAG.oid, 'MGF')) !== ID_MGF1) throw new CmsError('функция маски RSA-OAEP не MGF1');
-      mgfHash = digestName(berChildrenOf(expectBer(mgfParams, TAG.sequence, 'хэш MGF1'))[0]);
-    } else throw new CmsError('метка RSA-OAEP (pSourceFunc) не поддерживается');
-  }
-  if (hash !== mgfHash) throw new CmsError(`RSA-OAEP с разными хэшами (${hash} и MGF1 ${mgfHash}) не поддерживается`);
-  return hash;
-}
-
-function digestName(oid: BerNode | undefined): string {
-  const id = oidOf(expectBer(oid, TAG.oid, 'алгоритм хэширования'));
-  const digest = DIGEST_ALGORITHMS[id];
-  if (!digest) throw new CmsError(`алгоритм хэширования ${id} не поддерживается`);
-  return digest.node;
-}
-
-/** Decrypts an EnvelopedData addressed to one of our certificates (tried in turn: keys are rotated). */
-export async function decryptEnveloped(der: Uint8Array, keys: { keyPem: string; certPem: string }[]): Promise<Buffer> {
-  let envelope: Envelope;
-  try {
-    envelope = readEnvelope(Buffer.from(der.buffer, der.byteOffset, der.byteLength));
-  } catch (e) {
-    if (e instanceof CmsError) throw e;
-    throw new CmsError(`зашифрованное сообщение не разбирается: ${(e as Error).message}`);
-  }
-  for (const { keyPem, certPem } of keys) {
-    const certificate = readCertificateFacts(certPem);
-    const named = Buffer.concat([certificate.issuer, certificate.serial]);
-    const recipient = envelope.recipients.find((r) => r.issuerAndSerial?.equals(named));
-    if (recipient) return openEnvelope(envelope, recipient, keyPem);
-  }
-  // A recipient named by key identifier: whichever of our keys opens its key is ours.
-  for (const recipient of envelope.recipients.filter((r) => !r.issuerAndSerial)) {
-    for (const { keyPem } of keys) {
-      try {
-        return openEnvelope(envelope, recipient, keyPem);
-      } catch {
-        // not this key
-      }
-    }
-  }
-  if (envelope.otherRecipients) return decryptWithPkijs(der, keys);
-  throw new CmsError('сообщение зашифровано не для нашего сертификата');
-}
-
-function openEnvelope(envelope: Envelope, recipient: Envelope['recipients'][number], keyPem: string): Buffer {
-  const algorithm = CONTENT_CIPHERS[envelope.cipherOid];
-  if (!algorithm) throw new CmsError(`алгоритм шифрования содержимого ${envelope.cipherOid} не поддерживается`);
-  if (envelope.iv.length !== algorithm.ivLength) throw new CmsError('неверный вектор инициализации шифра');
-  const oaepHash = oaepHashOf(recipient.algorithm);
-  const privateKey = memo(privateKeys, keyPem, () => createPrivateKey(keyPem));
-  let key: Buffer;
-  try {
-    key = privateDecrypt({ key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash }, recipient.encryptedKey);
-  } catch {
-    throw new CmsError('не удалось расшифровать: ключ содержимого не открывается нашим ключом');
-  }
-  if (key.length !== algorithm.keyLength) throw new CmsError('не удалось расшифровать: ключ содержимого неверной длины');
-  try {
-    // The plain text is never longer than the encrypted content (CBC only adds padding).
-    const plain = Buffer.allocUnsafe(envelope.encrypted.reduce((n, piece) => n + piece.length, 0));
-    return plain.subarray(0, cipherInto(createDecipheriv(algorithm.name, key, envelope.iv), envelope.encrypted, plain, 0));
-  } catch (e) {
-    throw new CmsError(`не удалось расшифровать: содержимое повреждено (${(e as Error).message})`);
-  }
-}
-
-async function decryptWithPkijs(der: Uint8Array, keys: { keyPem: string; certPem: string }[]): Promise<Buffer> {
-  let enveloped: pkijs.EnvelopedData;
-  try {
-    const info = pkijs.ContentInfo.fromBER(toArrayBuffer(Buffer.from(der)));
-    if (info.contentType !== ID_ENVELOPED_DATA) throw new CmsError('не зашифрованное сообщение CMS');
-    enveloped = new pkijs.EnvelopedData({ schema: info.content });
-  } catch (e) {
-    throw new CmsError(`зашифрованное сообщение не разбирается: ${(e as Error).message}`);
-  }
-  for (const { keyPem, certPem } of keys) {
-    const certificate = parseCertificate(certPem);
-    const index = enveloped.recipientInfos.findIndex((r) => {
-      const value = r.value as { rid?: { serialNumber?: asn1js.Integer } };
-      return value.rid?.serialNumber?.isEqual(certificate.serialNumber) ?? false;
-    });
-    if (index < 0) continue;
-    try {
-      const plain = await enveloped.decrypt(index, { recipientCertificate: certificate, recipientPrivateKey: toArrayBuffer(pkcs8Der(keyPem)) });
-      return Buffer.from(plain);
-    } catch (e) {
-      throw new CmsError(`не удалось расшифровать: ${(e as Error).message}`);
-    }
-  }
-  throw new CmsError('сообщение зашифровано не для нашего сертификата');
 }

@@ -34,23 +34,40 @@ export const TAG = {
   context1: 0xa1,
 } as const;
 
-/** The node at `offset`. Definite lengths only (BER's indefinite form throws); low tag numbers only. */
-export function readNode(bytes: Buffer, offset = 0, limit = bytes.length): Node {
-  if (offset + 2 > limit) throw new DerError('данные обрываются');
+/** The input ends before the node does: more of it may yet come (a package read as it streams). */
+export class DerTruncatedError extends DerError {
+  override name = 'DerTruncatedError';
+}
+
+/** A node's tag and length octets: its contents start at `contentStart`; `length` is undefined for BER's indefinite form. */
+export interface NodeHeader {
+  tag: number;
+  contentStart: number;
+  length: number | undefined;
+}
+
+/** The tag and length at `offset`; the contents need not be there yet. Low tag numbers only. */
+export function readHeader(bytes: Buffer, offset = 0, limit = bytes.length): NodeHeader {
+  if (offset + 2 > limit) throw new DerTruncatedError('данные обрываются');
   const tag = bytes[offset]!;
   if ((tag & 0x1f) === 0x1f) throw new DerError('многобайтовые теги не поддерживаются');
-  let length = bytes[offset + 1]!;
-  let contentStart = offset + 2;
-  if (length === 0x80) throw new DerError('неопределённая длина (BER)');
-  if (length > 0x80) {
-    const count = length & 0x7f;
-    if (count > 4 || contentStart + count > limit) throw new DerError('неверная длина');
-    length = 0;
-    for (let i = 0; i < count; i++) length = length * 256 + bytes[contentStart + i]!;
-    contentStart += count;
-  }
+  const first = bytes[offset + 1]!;
+  if (first === 0x80) return { tag, contentStart: offset + 2, length: undefined };
+  if (first < 0x80) return { tag, contentStart: offset + 2, length: first };
+  const count = first & 0x7f;
+  if (count > 4) throw new DerError('неверная длина');
+  if (offset + 2 + count > limit) throw new DerTruncatedError('данные обрываются');
+  let length = 0;
+  for (let i = 0; i < count; i++) length = length * 256 + bytes[offset + 2 + i]!;
+  return { tag, contentStart: offset + 2 + count, length };
+}
+
+/** The node at `offset`. Definite lengths only (BER's indefinite form throws); low tag numbers only. */
+export function readNode(bytes: Buffer, offset = 0, limit = bytes.length): Node {
+  const { tag, contentStart, length } = readHeader(bytes, offset, limit);
+  if (length === undefined) throw new DerError('неопределённая длина (BER)');
   const end = contentStart + length;
-  if (end > limit) throw new DerError('данные обрываются');
+  if (end > limit) throw new DerTruncatedError('данные обрываются');
   return { bytes, tag, start: offset, contentStart, end };
 }
 
@@ -115,17 +132,14 @@ const MAX_BER_DEPTH = 32;
 /** The node at `offset`, in definite or indefinite length form. */
 export function readBerNode(bytes: Buffer, offset = 0, limit = bytes.length, depth = 0): BerNode {
   if (depth > MAX_BER_DEPTH) throw new DerError('слишком глубокая вложенность');
-  if (offset + 2 > limit) throw new DerError('данные обрываются');
-  if (bytes[offset + 1] !== 0x80) {
+  const { tag, contentStart, length } = readHeader(bytes, offset, limit);
+  if (length !== undefined) {
     const node = readNode(bytes, offset, limit);
     return { ...node, contentEnd: node.end };
   }
-  const tag = bytes[offset]!;
-  if ((tag & 0x1f) === 0x1f) throw new DerError('многобайтовые теги не поддерживаются');
   if (!(tag & 0x20)) throw new DerError('неопределённая длина у простого (не составного) узла');
-  const contentStart = offset + 2;
   for (let at = contentStart; ; ) {
-    if (at + 2 > limit) throw new DerError('данные обрываются: нет конца содержимого');
+    if (at + 2 > limit) throw new DerTruncatedError('данные обрываются: нет конца содержимого');
     if (bytes[at] === 0 && bytes[at + 1] === 0) return { bytes, tag, start: offset, contentStart, contentEnd: at, end: at + 2 };
     at = readBerNode(bytes, at, limit, depth + 1).end;
   }
@@ -142,21 +156,6 @@ export function berChildrenOf(node: BerNode, depth = 0): BerNode[] {
     at = child.end;
   }
   return out;
-}
-
-/**
- * The contents of a string node (an OCTET STRING or one implicitly tagged as it) as the pieces it
- * was sent in: itself when primitive, its OCTET STRING pieces (at any depth) when constructed.
- */
-export function berStringPieces(node: BerNode, depth = 0): Buffer[] {
-  if (!(node.tag & 0x20)) return [berContentsOf(node)];
-  if (depth > MAX_BER_DEPTH) throw new DerError('слишком глубокая вложенность');
-  const pieces: Buffer[] = [];
-  for (const child of berChildrenOf(node, depth)) {
-    if ((child.tag & 0xdf) !== TAG.octetString) throw new DerError('в составной строке не строка');
-    for (const piece of berStringPieces(child, depth + 1)) pieces.push(piece);
-  }
-  return pieces;
 }
 
 // Writing.

@@ -1,9 +1,11 @@
 // A package encrypted for its recipient travels as an S/MIME enveloped-data mail: the whole
 // package mail (passport, files, signatures) is the encrypted content, so nothing of it — not even
 // the file names — is readable on the way. The outer mail keeps only the addresses, the subject
-// and the Message-ID the exchange needs.
+// and the Message-ID the exchange needs. Both ways go as streams: a package is sealed as it is
+// composed and opened as it is read from the store, never whole in memory.
 import { encodeWord } from 'nodemailer/lib/mime-funcs';
-import { decryptEnveloped, encryptFor, type CertificateInput } from './cms';
+import type { CertificateInput } from './cms';
+import { collect, decryptStream, encryptStream, type OurKey, type Source } from './enveloped';
 
 export interface SealHeaders {
   from: string;
@@ -14,36 +16,39 @@ export interface SealHeaders {
   date: Date;
 }
 
-/** The package mail `inner`, encrypted for the recipient's certificate, as a whole S/MIME mail. */
+/** The package mail, encrypted for the recipient's certificate, as an S/MIME mail in pieces. */
+export async function* sealPackageStream(inner: Source, recipientCert: CertificateInput, headers: SealHeaders): AsyncGenerator<Buffer> {
+  yield Buffer.from(
+    [
+      `From: ${headers.from}`,
+      `To: ${headers.to}`,
+      `Subject: ${encodeWord(headers.subject, 'B', 52)}`,
+      `Message-ID: ${headers.messageId}`,
+      `Date: ${headers.date.toUTCString().replace('GMT', '+0000')}`,
+      'MIME-Version: 1.0',
+      'Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name="smime.p7m"',
+      'Content-Transfer-Encoding: base64',
+      'Content-Disposition: attachment; filename="smime.p7m"',
+      '',
+      '',
+    ].join('\r\n'),
+    'utf8',
+  );
+  yield* base64LinesStream(encryptStream(inner, recipientCert));
+}
+
+/** The package mail `inner`, sealed whole. */
 export async function sealPackage(inner: Uint8Array, recipientCert: CertificateInput, headers: SealHeaders): Promise<Buffer> {
-  const der = await encryptFor(inner, recipientCert);
-  const head = [
-    `From: ${headers.from}`,
-    `To: ${headers.to}`,
-    `Subject: ${encodeWord(headers.subject, 'B', 52)}`,
-    `Message-ID: ${headers.messageId}`,
-    `Date: ${headers.date.toUTCString().replace('GMT', '+0000')}`,
-    'MIME-Version: 1.0',
-    'Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name="smime.p7m"',
-    'Content-Transfer-Encoding: base64',
-    'Content-Disposition: attachment; filename="smime.p7m"',
-    '',
-    '',
-  ].join('\r\n');
-  return base64Lines(der, Buffer.from(head, 'utf8'));
+  return collect(sealPackageStream([inner], recipientCert, headers));
 }
 
 /** Bytes per line of base64: 57 make the 76 characters RFC 2045 allows. */
 const LINE_BYTES = 57;
 
-/**
- * `prefix`, then `bytes` in base64 lines ending in CRLF, written into one buffer: a package of
- * megabytes is not turned into strings of its size (and copies of them) on the way.
- */
-export function base64Lines(bytes: Buffer, prefix: Buffer = Buffer.alloc(0)): Buffer {
-  const lines = Math.ceil(bytes.length / LINE_BYTES);
-  const out = Buffer.allocUnsafe(prefix.length + Math.ceil(bytes.length / 3) * 4 + lines * 2);
-  let at = prefix.copy(out);
+/** `bytes` as base64 lines ending in CRLF (the last one shorter when the bytes run out). */
+export function base64Lines(bytes: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(Math.ceil(bytes.length / 3) * 4 + Math.ceil(bytes.length / LINE_BYTES) * 2);
+  let at = 0;
   const block = LINE_BYTES * 1024;
   for (let i = 0; i < bytes.length; i += block) {
     const text = bytes.subarray(i, i + block).toString('base64');
@@ -53,6 +58,70 @@ export function base64Lines(bytes: Buffer, prefix: Buffer = Buffer.alloc(0)): Bu
     }
   }
   return out.subarray(0, at);
+}
+
+/** The pieces of `source` as base64 lines: whole lines as they fill, the rest at the end. */
+export async function* base64LinesStream(source: Source): AsyncGenerator<Buffer> {
+  let carry = Buffer.alloc(0);
+  for await (const chunk of source) {
+    const bytes = carry.length === 0 ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength) : Buffer.concat([carry, chunk]);
+    const whole = bytes.length - (bytes.length % LINE_BYTES);
+    if (whole > 0) yield base64Lines(bytes.subarray(0, whole));
+    carry = Buffer.from(bytes.subarray(whole));
+  }
+  if (carry.length > 0) yield base64Lines(carry);
+}
+
+/**
+ * Decodes base64 in lines of any length, LF or CRLF, as it comes: the characters are gathered into
+ * a small buffer and decoded from it in whole groups of four, so nothing of the body's size is made.
+ */
+export class Base64Decoder {
+  private readonly chunk = Buffer.allocUnsafe(64 * 1024);
+  private filled = 0;
+
+  push(body: Buffer): Buffer {
+    const out = Buffer.allocUnsafe(Math.ceil((this.filled + body.length) / 4) * 3);
+    let at = 0;
+    for (let start = 0; start < body.length; ) {
+      const newline = body.indexOf(0x0a, start);
+      let end = newline < 0 ? body.length : newline;
+      while (end > start && isSpace(body[end - 1]!)) end--;
+      let from = start;
+      while (from < end && isSpace(body[from]!)) from++;
+      while (from < end) {
+        const take = Math.min(end - from, this.chunk.length - this.filled);
+        body.copy(this.chunk, this.filled, from, from + take);
+        this.filled += take;
+        from += take;
+        if (this.filled === this.chunk.length) at += this.flush(out, at, false);
+      }
+      start = newline < 0 ? body.length : newline + 1;
+    }
+    at += this.flush(out, at, false);
+    return out.subarray(0, at);
+  }
+
+  end(): Buffer {
+    const out = Buffer.allocUnsafe(Math.ceil(this.filled / 4) * 3);
+    return out.subarray(0, this.flush(out, 0, true));
+  }
+
+  private flush(out: Buffer, at: number, all: boolean): number {
+    const whole = all ? this.filled : this.filled - (this.filled % 4);
+    const written = out.write(this.chunk.toString('latin1', 0, whole), at, 'base64');
+    this.chunk.copy(this.chunk, 0, whole, this.filled);
+    this.filled -= whole;
+    return written;
+  }
+}
+
+const isSpace = (byte: number) => byte === 0x0d || byte === 0x20 || byte === 0x09;
+
+/** The bytes of a whole base64 body. */
+export function decodeBase64Lines(body: Buffer): Buffer {
+  const decoder = new Base64Decoder();
+  return Buffer.concat([decoder.push(body), decoder.end()]);
 }
 
 /** True when the mail's own Content-Type is S/MIME enveloped data (only the top-level header block is read). */
@@ -69,44 +138,31 @@ function splitHeader(raw: Uint8Array): { head: string; bodyStart: number } {
   return blank ? { head: text.slice(0, blank.index), bodyStart: blank.index + blank[0].length } : { head: text, bodyStart: raw.byteLength };
 }
 
-/** The package mail inside a sealed one; throws (CmsError, in Russian) when it cannot be opened. */
-export async function openSealed(raw: Uint8Array, keys: { keyPem: string; certPem: string }[]): Promise<Buffer> {
-  const body = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).subarray(splitHeader(raw).bodyStart);
-  return decryptEnveloped(decodeBase64Lines(body), keys);
+/** The package mail inside a sealed one, in pieces as the mail's are read; throws CmsError (in Russian) when it cannot be opened. */
+export async function* openSealedStream(raw: Source, keys: OurKey[]): AsyncGenerator<Buffer> {
+  yield* decryptStream(base64Body(raw), keys);
 }
 
-/**
- * The bytes of a base64 body in lines of any length: the lines' characters are gathered into a
- * small buffer and decoded from it in whole groups of four, so no string of the body's size is made.
- */
-export function decodeBase64Lines(body: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(Math.ceil(body.length / 4) * 3);
-  const chunk = Buffer.allocUnsafe(64 * 1024);
-  let filled = 0;
-  let at = 0;
-  const flush = (all: boolean) => {
-    const whole = all ? filled : filled - (filled % 4);
-    at += out.write(chunk.toString('latin1', 0, whole), at, 'base64');
-    chunk.copy(chunk, 0, whole, filled);
-    filled -= whole;
-  };
-  for (let start = 0; start < body.length; ) {
-    const newline = body.indexOf(0x0a, start);
-    let end = newline < 0 ? body.length : newline;
-    while (end > start && isSpace(body[end - 1]!)) end--;
-    let from = start;
-    while (from < end && isSpace(body[from]!)) from++;
-    while (from < end) {
-      const take = Math.min(end - from, chunk.length - filled);
-      body.copy(chunk, filled, from, from + take);
-      filled += take;
-      from += take;
-      if (filled === chunk.length) flush(false);
+/** The decoded body of a mail arriving in pieces: its header block (up to the blank line) skipped. */
+async function* base64Body(raw: Source): AsyncGenerator<Buffer> {
+  const decoder = new Base64Decoder();
+  let head: Buffer | undefined = Buffer.alloc(0);
+  for await (const chunk of raw) {
+    let bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (head) {
+      head = Buffer.concat([head, bytes]);
+      const { bodyStart } = splitHeader(head);
+      if (bodyStart === head.length && head.length < 64 * 1024) continue; // the blank line is still to come
+      bytes = head.subarray(bodyStart);
+      head = undefined;
     }
-    start = newline < 0 ? body.length : newline + 1;
+    const decoded = decoder.push(bytes);
+    if (decoded.length > 0) yield decoded;
   }
-  flush(true);
-  return out.subarray(0, at);
+  yield decoder.end();
 }
 
-const isSpace = (byte: number) => byte === 0x0d || byte === 0x20 || byte === 0x09;
+/** The package mail inside a whole sealed one. */
+export async function openSealed(raw: Uint8Array, keys: OurKey[]): Promise<Buffer> {
+  return collect(openSealedStream([raw], keys));
+}

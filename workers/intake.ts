@@ -15,7 +15,8 @@ import { SevCorrespondent, SevDirection, SevDocNumber, SevMessageId, SevOrganiza
 import { clip, plain } from '../workflows/ui-text';
 import type { OrganizationConfig, SevConfig } from './config';
 import { keyStoreFor } from '../security/organization-keys';
-import { isSealed, openSealed } from '../security/smime';
+import { CmsError } from '../security/cms';
+import { isSealed, openSealed, openSealedStream } from '../security/smime';
 import { logger } from './log';
 
 export interface IntakeDeps {
@@ -37,16 +38,20 @@ export function createIntakeHandler(deps: IntakeDeps): (received: Buffer | Reada
     let raw = Buffer.isBuffer(received) ? received : undefined;
     let blob = Buffer.isBuffer(received) ? await putBlob(db, received) : await putBlobStream(db, received);
     // A package encrypted for us is opened first; the package inside is what is stored and read.
+    // A small one (it came whole) is opened in memory; a large one streams from the store into it.
     if (isSealed(raw ?? (await blobHead(db, blob.sha256)))) {
+      const keys = await keyStoreFor(deps.config, org).all();
       try {
-        raw = await openSealed(raw ?? (await getBlob(db, blob.sha256)), await keyStoreFor(deps.config, org).all());
+        if (raw) blob = await putBlob(db, (raw = await openSealed(raw, keys)));
+        else blob = await putBlobStream(db, openSealedStream(blobChunks(db, blob.sha256), keys));
       } catch (e) {
-        const reason = `зашифрованное письмо не открывается: ${(e as Error).message}`;
+        // What cannot be opened goes to quarantine; the store or the database failing is retried.
+        if (!(e instanceof CmsError)) throw e;
+        const reason = `зашифрованное письмо не открывается: ${e.message}`;
         await recordQuarantinedMail(db, { rawSha256: blob.sha256, rawSize: blob.size, reason });
         log.warn('mail quarantined', { reason });
         return 'Quarantine';
       }
-      blob = await putBlob(db, raw);
     }
     const pkg = await readIntoStore(db, raw ?? blobChunks(db, blob.sha256), org.rules.limits);
     if (!pkg.ok) {

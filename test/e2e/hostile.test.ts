@@ -9,6 +9,7 @@ import { newGuid } from '../../codec';
 import { readPackage } from '../../exchange/package';
 import type { MessageRow as Message } from '../../prisma/client';
 import { getBlob } from '../../registry/blobs';
+import { keyStoreFor } from '../../security/organization-keys';
 import { startOutboundExchanges } from '../../workers/outbound';
 import { inboundWorkflowId } from '../../workflows/definitions';
 import { listMailbox, sendRawMessage, withMailbox } from '../stack/mail-helpers';
@@ -41,7 +42,9 @@ before(async () => {
   ex = await startTestExchange('hos', { count: 3, rules: { acceptUnsigned: ['*'], limits: HOSTILE_LIMITS } });
   [A, B, C] = ex.orgs as [TestOrganization, TestOrganization, TestOrganization];
   const [sentByB, registeredFromA] = await Promise.all([sendDocumentFromBToA(), registerPackageFromA()]);
-  ctx = { a: A.org, b: B.org, c: C.org, sentByB, registeredFromA };
+  const bKey = await keyStoreFor(ex.config, B.org).current();
+  assert.ok(bKey, 'B has a key');
+  ctx = { a: A.org, b: B.org, c: C.org, sentByB, registeredFromA, bCertPem: bKey.certPem };
   const mails = await Promise.all(corpus.map(async (c) => ({ c, raw: await c.build(ctx) })));
   // A few SMTP sessions at a time, as several correspondents would send.
   await inBatches(mails, 6, ({ c, raw }) => sendRawMessage(ex.config, { from: c.envelopeFrom?.(ctx) ?? A.org.mailbox.address, to: B.org.mailbox.address }, raw));

@@ -7,6 +7,9 @@ import { crc32, deflateRawSync } from 'node:zlib';
 import { buildMessage, newGuid, type DeloFile, type DocInfoMessage, type ReportMessage, type Resource } from '../../codec';
 import type { OrganizationConfig } from '../../workers/config';
 import { FailureCode } from '../../workflows/definitions';
+import { generateKeyPair } from '../../security/keys';
+import { encryptFor } from '../../security/enveloped';
+import { sealPackage, type SealHeaders } from '../../security/smime';
 import { encodeWindows1251 } from '../codec/helpers';
 
 // ---------------------------------------------------------------------------------------------
@@ -21,6 +24,8 @@ export interface CorpusContext {
   sentByB: { messageId: string; documentUid: string; regNumber: string; regDate: string };
   /** The MessageID of a package from A that B has already registered. */
   registeredFromA: string;
+  /** B's certificate, to encrypt for. */
+  bCertPem: string;
 }
 
 export type Expectation =
@@ -819,6 +824,39 @@ export function hostileCorpus(): HostileCase[] {
   senderCase('spoofed-from-outside-address', /адрес отправителя attacker@evil\.example не принадлежит участнику/, (ctx) => party(ctx.a), () => 'attacker@evil.example');
   senderCase('spoofed-from-other-participant', /не принадлежит участнику/, (ctx) => party(ctx.a), (ctx) => ctx.c.mailbox.address);
   senderCase('sender-claims-to-be-recipient', /неизвестный отправитель/, (ctx) => party(ctx.b), (ctx) => ctx.a.mailbox.address);
+
+  /** An S/MIME mail around `body` (an envelope, or whatever it is). */
+  const smimeMail = (headers: SealHeaders, body: Buffer) =>
+    assemble(
+      [`From: ${headers.from}`, `To: ${headers.to}`, `Subject: ${headers.subject}`, `Message-ID: ${headers.messageId}`, 'MIME-Version: 1.0', 'Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name="smime.p7m"', 'Content-Transfer-Encoding: base64'],
+      base64Lines(body) + CRLF,
+    );
+  // Encrypted mail (S/MIME) that cannot be opened: quarantined as it came, with the reason. The
+  // large ones are over the intake's 1 MB and take the streamed path from the store.
+  const sealedCase = (name: string, reason: RegExp, make: (ctx: CorpusContext, headers: SealHeaders, marker: string) => Promise<Buffer>) =>
+    add({
+      group: 'smime',
+      name,
+      expect: { outcome: 'rejectedAtIntake', reason },
+      build: (ctx) => make(ctx, { ...fromA(ctx), subject: `Пакет СЭВ [${markerOf(name)}]`, messageId: mailMessageIdOf(markerOf(name)), date: new Date() }, markerOf(name)),
+    });
+  sealedCase('sealed-for-another-certificate', /не для нашего сертификата/, async (ctx, headers, marker) => {
+    const other = await generateKeyPair({ organization: 'Посторонняя организация', sevIndex: 'HOS-X' });
+    return sealPackage(plain(ctx, `${marker}-inner`, Buffer.from('<DocInfo/>'), []), other.certPem, headers);
+  });
+  sealedCase('sealed-large-cut-short', /данные обрываются/, async (ctx, headers) => {
+    const sealed = await sealPackage(randomBytes(1536 * 1024), ctx.bCertPem, headers);
+    return sealed.subarray(0, Math.floor(sealed.length * 0.6));
+  });
+  sealedCase('sealed-large-tampered', /содержимое повреждено/, async (ctx, headers) => {
+    // 1.5 MB is whole cipher blocks, so the last block is all padding (16 × 16); its padding is
+    // the last byte of the block before XOR-ed in. Turned by 16 it reads 0, which never checks.
+    // From the end: five end-of-contents markers (10 bytes), the last block (16), its header (2).
+    const der = Buffer.from(await encryptFor(randomBytes(1536 * 1024), ctx.bCertPem));
+    der[der.length - 29]! ^= 16;
+    return smimeMail(headers, der);
+  });
+  sealedCase('sealed-garbage', /не разбирается/, async (_ctx, headers) => smimeMail(headers, randomBytes(48 * 1024)));
 
   return cases;
 }
