@@ -20,6 +20,8 @@ export interface BenchSetup {
   skeleton: [OrganizationConfig, OrganizationConfig];
   /** The configuration as a JSON file for the worker child process (SEV_CONFIG). */
   configFile: string;
+  /** The same, with every package encrypted for its addressee (S/MIME). */
+  encryptedConfigFile: string;
 }
 
 function benchOrganization(base: SevConfig, id: string, name: string, shortName: string, run: string): OrganizationConfig {
@@ -58,5 +60,8 @@ export async function prepareBench(log: (line: string) => void): Promise<BenchSe
   for (const org of [a, b, transportBox, ...skeleton]) for (const folder of ['INBOX', 'Processed', 'Quarantine']) await emptyMailbox(config, org, folder);
   const configFile = path.join(os.tmpdir(), `sev-bench-${run}.json`);
   writeFileSync(configFile, JSON.stringify({ organizations: config.organizations }, null, 2));
-  return { config, a, b, transportBox, skeleton, configFile };
+  const encryptedConfigFile = path.join(os.tmpdir(), `sev-bench-${run}-encrypted.json`);
+  const encrypted = config.organizations.map((org) => ({ ...org, rules: { ...org.rules, encryptFor: ['*'] } }));
+  writeFileSync(encryptedConfigFile, JSON.stringify({ organizations: encrypted }, null, 2));
+  return { config, a, b, transportBox, skeleton, configFile, encryptedConfigFile };
 }

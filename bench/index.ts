@@ -1,6 +1,7 @@
 // `npm run bench`: the stack up, then side by side on this machine — the bare transport, the bare
 // Temporal engine, the exchange's skeleton (its two workflows and three mails with none of SEV's
-// work), and SEV end to end (50 KB at full load and at a steady 2 a second, 5 MB) —
+// work), and SEV end to end (50 KB at full load and at a steady 2 a second, 5 MB, and 5 MB over
+// an encrypted channel) —
 // printed as a table and written to docs/BENCHMARKS.md. `-- --quick` is a small version (under two
 // minutes, with a small backlog); `-- --backlog [N]` is the mailbox backlog alone (default 10,000).
 import os from 'node:os';
@@ -93,17 +94,24 @@ async function main(): Promise<void> {
       await worker.stop();
     }
 
-    log(`5/5 СЭВ, 5 МБ: один документ отдельно, затем ${p.bigN} сразу`);
+    log(`5/5 СЭВ, 5 МБ: один документ отдельно, затем ${p.bigN} сразу, затем один по шифрованному каналу`);
     worker = await startSevWorkers(setup.configFile, orgIds);
-    let warm: ExchangeResult, single: ExchangeResult, big: ExchangeResult;
+    let single: ExchangeResult, big: ExchangeResult, sealed: ExchangeResult;
     try {
-      warm = await benchExchange(config, sender, worker, 'прогрев', 50 * KB, { kind: 'full', n: 1 }, log);
+      await benchExchange(config, sender, worker, 'прогрев', 50 * KB, { kind: 'full', n: 1 }, log);
       single = await benchExchange(config, sender, worker, '5 МБ, один', 5 * MB, { kind: 'full', n: 1 }, log);
       big = await benchExchange(config, sender, worker, '5 МБ', 5 * MB, { kind: 'full', n: p.bigN }, log);
     } finally {
       await worker.stop();
     }
-    void warm;
+    // Every package encrypted for its addressee (S/MIME): sealed and opened as it streams.
+    worker = await startSevWorkers(setup.encryptedConfigFile, orgIds);
+    try {
+      await benchExchange(config, sender, worker, 'прогрев, шифрование', 50 * KB, { kind: 'full', n: 1 }, log);
+      sealed = await benchExchange(config, sender, worker, '5 МБ, один, шифрование', 5 * MB, { kind: 'full', n: 1 }, log);
+    } finally {
+      await worker.stop();
+    }
 
     let backlog: BacklogResult | undefined;
     if (p.backlogN > 0) {
@@ -111,7 +119,7 @@ async function main(): Promise<void> {
       backlog = await benchBacklog(config, sender, setup.configFile, p.backlogN, p.backlogFileBytes, log);
     }
 
-    const lines = [...header, ...mainLines(p, transport, engine, skeleton, full, steady, single, big), ...(backlog ? ['', ...backlogLines(backlog)] : [])];
+    const lines = [...header, ...mainLines(p, transport, engine, skeleton, full, steady, single, big, sealed), ...(backlog ? ['', ...backlogLines(backlog)] : [])];
     lines.push('', `Весь замер занял ${((performance.now() - t0) / 1000).toFixed(0)} с.`);
     print(lines);
     writeSection(p.mode, [p.mode === 'full' ? '## Полный замер' : '## Быстрый замер (`--quick`)', '', ...lines]);
@@ -127,10 +135,11 @@ function print(lines: string[]): void {
 
 const yes = (ok: boolean) => (ok ? 'да' : '**нет**');
 
-function mainLines(p: Plan, t: TransportResult, e: EngineResult, sk: SkeletonResult, full: ExchangeResult, steady: ExchangeResult, single: ExchangeResult, big: ExchangeResult): string[] {
+function mainLines(p: Plan, t: TransportResult, e: EngineResult, sk: SkeletonResult, full: ExchangeResult, steady: ExchangeResult, single: ExchangeResult, big: ExchangeResult, sealed: ExchangeResult): string[] {
   const ratio = (x: number, y: number) => (y > 0 ? `${(x / y).toFixed(2)}` : '—');
   const lat = (r: { latency: { p50: number; p95: number; p99: number } }) => [seconds(r.latency.p50), seconds(r.latency.p95), seconds(r.latency.p99)];
   const raise = single.peakRss - single.rssBefore;
+  const sealedRaise = sealed.peakRss - sealed.rssBefore;
   const eventsTarget = full.eventsPerExchange <= 60;
   const lines = [
     '### Пропускная способность и задержка',
@@ -145,10 +154,11 @@ function mainLines(p: Plan, t: TransportResult, e: EngineResult, sk: SkeletonRes
         ['3. СЭВ, 50 КБ, 2 обмена в секунду', steady.n, `${rate(steady.perSecond)} обменов`, '—', '—', ...lat(steady), mb(steady.peakRss)],
         ['3. СЭВ, 5 МБ, один документ', single.n, '—', '—', '—', ...lat(single), mb(single.peakRss)],
         ['3. СЭВ, 5 МБ, полная нагрузка', big.n, `${rate(big.perSecond)} обменов`, '—', '—', ...lat(big), mb(big.peakRss)],
+        ['3. СЭВ, 5 МБ, один документ, шифрованный канал (S/MIME)', sealed.n, '—', '—', '—', ...lat(sealed), mb(sealed.peakRss)],
       ],
     ),
     '',
-    `Обмен завершён, когда исходящий процесс организации А получил доклад о регистрации от Б (процесс завершается в состоянии 'registered'); задержка — от createOutgoingCard до закрытия этого процесса. Зарегистрировано у адресата: ${full.registered}/${full.n}, ${steady.registered}/${steady.n}, ${single.registered}/${single.n}, ${big.registered}/${big.n}.`,
+    `Обмен завершён, когда исходящий процесс организации А получил доклад о регистрации от Б (процесс завершается в состоянии 'registered'); задержка — от createOutgoingCard до закрытия этого процесса. Зарегистрировано у адресата: ${full.registered}/${full.n}, ${steady.registered}/${steady.n}, ${single.registered}/${single.n}, ${big.registered}/${big.n}, ${sealed.registered}/${sealed.n}. По шифрованному каналу каждый пакет (документ и доклады) зашифрован для адресата (правило encryptFor: ['*']).`,
     `Обработчики СЭВ — по дочернему процессу \`sev worker --org …\` на организацию (как у каждой организации своя СЭВ; пик RSS — наибольший из двух); голый движок — дочерний процесс bench/engine-worker.ts (Worker.create с пределами по умолчанию, не СЭВ). RSS — VmRSS из /proc каждые 200 мс.`,
     `Скелет обмена (bench/skeleton-workflows.ts) — форма обмена без работы СЭВ: процесс А отправляет письмо с вложением 50 КБ и ждёт двух сигналов; приём из ящика Б (тот же exchange/intake.ts) запускает процесс Б, который отправляет два письма-доклада; приём из ящика А передаёт каждый сигналом процессу А. Шаги — local activities, настройки обработчика — как у СЭВ, по процессу на организацию; нет базы данных, XML, подписей, карточек. Завершено ${sk.completed}/${sk.n}; событий истории на обмен: ${sk.historyEvents.toFixed(1)}.`,
     '',
@@ -173,6 +183,7 @@ function mainLines(p: Plan, t: TransportResult, e: EngineResult, sk: SkeletonRes
         ['p50 ≤ 1,5 с при 2 обменах/с', seconds(steady.latency.p50), yes(steady.latency.p50 <= 1500)],
         ['p99 ≤ 5 с при 2 обменах/с', seconds(steady.latency.p99), yes(steady.latency.p99 <= 5000)],
         ['документ 5 МБ поднимает RSS меньше чем на 3 × 5 МБ', `${mb(single.rssBefore)} → ${mb(single.peakRss)} (+${mb(raise)})`, yes(raise < 3 * 5 * MB)],
+        ['то же по шифрованному каналу', `${mb(sealed.rssBefore)} → ${mb(sealed.peakRss)} (+${mb(sealedRaise)})`, yes(sealedRaise < 3 * 5 * MB)],
         ['не больше 60 событий истории на обмен', full.eventsPerExchange.toFixed(1), yes(eventsTarget)],
       ],
     ),
