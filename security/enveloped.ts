@@ -278,7 +278,12 @@ export async function* decryptStream(source: Source, keys: OurKey[]): AsyncGener
       if (!(await input.more())) throw truncated();
     }
   }
-  const decipher = contentDecipher(head, keys);
+  let decipher: Decipher | undefined;
+  try {
+    decipher = contentDecipher(head, keys);
+  } catch (e) {
+    throw e instanceof DerError ? new CmsError(`зашифрованное сообщение не разбирается: ${e.message}`) : e;
+  }
   if (!decipher) {
     const whole = [input.bytes];
     while (await input.more()) whole.push(input.take(input.available));
@@ -286,13 +291,15 @@ export async function* decryptStream(source: Source, keys: OurKey[]): AsyncGener
     return;
   }
   input.at = head.contentAt;
+  // Errors of the source (the store, the network) pass through as they are: the mail is tried again.
+  yield* decryptContent(input, decipher);
+  let last: Buffer;
   try {
-    yield* decryptContent(input, decipher);
-    yield decipher.final();
+    last = decipher.final();
   } catch (e) {
-    if (e instanceof CmsError) throw e;
     throw new CmsError(`не удалось расшифровать: содержимое повреждено (${(e as Error).message})`);
   }
+  yield last;
 }
 
 /**
@@ -327,8 +334,9 @@ async function* decryptContent(input: Input, decipher: Decipher): AsyncGenerator
     try {
       header = readHeader(input.bytes, input.at);
     } catch (e) {
+      if (!(e instanceof DerError)) throw e;
       if (e instanceof DerTruncatedError && (await input.more())) continue;
-      throw e instanceof DerTruncatedError ? truncated() : e;
+      throw e instanceof DerTruncatedError ? truncated() : new CmsError(`зашифрованное сообщение не разбирается: ${e.message}`);
     }
     const [primitive, constructed] = first ? [CONTENT_PRIMITIVE, CONTENT_CONSTRUCTED] : [TAG.octetString, OCTET_STRING_CONSTRUCTED];
     const headerLength = header.contentStart - input.at;

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import * as pkijs from 'pkijs';
-import { certificateDer } from '../../security/cms';
+import { certificateDer, CmsError } from '../../security/cms';
 import { collect, decryptEnveloped, decryptStream, encryptFor, isEnvelopedData } from '../../security/enveloped';
 import { generateKeyPair } from '../../security/keys';
 
@@ -109,5 +109,49 @@ test('an envelope read in pieces of any size opens the same: headers and content
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a damaged envelope, in pieces of any size, opens or fails with CmsError — never another error, never a hang', async () => {
+  // A fixed sequence (xorshift) so a failure repeats.
+  let state = 0x2545f491;
+  const next = (n: number) => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) % n;
+  };
+  const plain = randomBytes(3000);
+  const envelopes = [await encryptFor(plain, b.certPem), await encryptFor(Buffer.alloc(0), b.certPem)];
+  let failed = 0;
+  for (let i = 0; i < 400; i++) {
+    const original = envelopes[i % envelopes.length]!;
+    let damaged = Buffer.from(original);
+    const how = next(3);
+    if (how === 0) for (let k = 0; k <= next(3); k++) damaged[next(damaged.length)] = next(256);
+    else if (how === 1) damaged = damaged.subarray(0, next(damaged.length));
+    else {
+      const at = next(damaged.length);
+      damaged = Buffer.concat([damaged.subarray(0, at), randomBytes(1 + next(8)), damaged.subarray(at)]);
+    }
+    const size = 1 + next(600);
+    try {
+      await collect(decryptStream(pieces(damaged, size), [b]));
+    } catch (e) {
+      assert.ok(e instanceof CmsError, `case ${i}: ${(e as Error).name}: ${(e as Error).message}`);
+      failed++;
+    }
+  }
+  assert.ok(failed > 300, `most damaged envelopes fail (${failed} of 400)`);
+});
+
+test('a source that fails (the store, the network) fails the read as it is: tried again, not taken for a bad envelope', async () => {
+  const envelope = await encryptFor(randomBytes(100_000), b.certPem);
+  for (const cut of [10, 5000]) {
+    async function* failing() {
+      yield envelope.subarray(0, cut);
+      throw new Error('база данных недоступна');
+    }
+    await assert.rejects(collect(decryptStream(failing(), [b])), (e: Error) => !(e instanceof CmsError) && /недоступна/.test(e.message), `failing after ${cut} bytes`);
   }
 });
