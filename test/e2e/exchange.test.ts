@@ -3,10 +3,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { outboundStateQuery, type OutboundState } from '../../workflows/definitions';
+import type { OutboundState } from '../../workflows/definitions';
 import { startOutboundExchanges } from '../../workers/outbound';
 import { fetchRawMessage, listMailbox, sendRawMessage } from '../stack/mail-helpers';
-import { eventually, startTestExchange, type TestExchange, type TestOrganization } from '../support/exchange';
+import { eventually, registeredAtA, startTestExchange, type TestExchange, type TestOrganization } from '../support/exchange';
 
 let ex: TestExchange;
 let A: TestOrganization;
@@ -30,10 +30,7 @@ async function send(from: TestOrganization, to: TestOrganization, annotation: st
 }
 
 async function untilRegistered(workflowId: string): Promise<OutboundState> {
-  return eventually(`Registration report for ${workflowId}`, async () => {
-    const state = await ex.client.workflow.getHandle(workflowId).query(outboundStateQuery);
-    return state.status === 'registered' ? state : undefined;
-  });
+  return registeredAtA(ex, workflowId, `Registration report for ${workflowId}`);
 }
 
 async function incomingCards(org: TestOrganization) {

@@ -10,8 +10,7 @@ import { loadPackage } from '../../activities/incoming';
 import { BLOB_CHUNK_BYTES, getBlob, putBlob } from '../../registry/blobs';
 import type { PackageManifest } from '../../registry/packages';
 import { sendDocument } from '../../workers/send';
-import { outboundStateQuery } from '../../workflows/definitions';
-import { eventually, startTestExchange, type TestExchange, type TestOrganization } from '../support/exchange';
+import { registeredAtA, startTestExchange, type TestExchange, type TestOrganization } from '../support/exchange';
 
 let ex: TestExchange;
 let A: TestOrganization;
@@ -34,14 +33,7 @@ test('a 6 MB document goes A → B in chunks and arrives whole, registered once,
     files: [{ name: 'Схема размещения.bin', content }],
     addresseeSevIndexes: [B.org.sevIndex],
   });
-  const state = await eventually(
-    'B registered it and A holds the report',
-    async () => {
-      const s = await ex.client.workflow.getHandle(sent.workflowIds[0]!).query(outboundStateQuery);
-      return s.status === 'registered' ? s : undefined;
-    },
-    150_000,
-  );
+  const state = await registeredAtA(ex, sent.workflowIds[0]!, 'B registered it and A holds the report', 150_000);
   assert.ok(state.addresseeRegistration?.number, 'A knows B’s registration number');
 
   // At A: the package mail is stored in chunks, with the file inside as base64 (≈ 4/3 of it).

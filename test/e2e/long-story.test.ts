@@ -5,9 +5,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { performCardAction } from '../../workers/card-events';
 import { sendDocument } from '../../workers/send';
-import { inboundStateQuery, outboundStateQuery } from '../../workflows/definitions';
+import { inboundStateQuery } from '../../workflows/definitions';
 import { continueAsNewAfter } from '../../workflows/options';
-import { eventually, startTestExchange, type TestExchange, type TestOrganization } from '../support/exchange';
+import { eventually, registeredAtA, startTestExchange, type TestExchange, type TestOrganization } from '../support/exchange';
 
 const EVENTS = 5_000;
 const PARALLEL = 16;
@@ -27,10 +27,7 @@ after(async () => {
 
 test(`a document that receives ${EVENTS} events: the workflow continues as new, every event is reported once`, async (t) => {
   const sent = await sendDocument(ex.config, A.org, { annotation: 'О ходе отопительного сезона', files: [], addresseeSevIndexes: [B.org.sevIndex] });
-  await eventually('B registered the document', async () => {
-    const state = await ex.client.workflow.getHandle(sent.workflowIds[0]!).query(outboundStateQuery);
-    return state.status === 'registered' ? state : undefined;
-  });
+  await registeredAtA(ex, sent.workflowIds[0]!, 'B registered the document');
   const incoming = await B.db.registrationCard.findFirstOrThrow({ where: { direction: 'incoming', documentUid: sent.documentUid } });
   const { workflowId: inboundId } = await B.db.message.findFirstOrThrow({ where: { cardId: incoming.id, kind: 'MainDoc' }, select: { workflowId: true } });
   assert.ok(inboundId);

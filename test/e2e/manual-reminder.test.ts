@@ -12,7 +12,7 @@ import {
   outboundStateQuery,
   type ManualDecision,
 } from '../../workflows/definitions';
-import { eventually, startTestExchange, type TestExchange, type TestOrganization } from '../support/exchange';
+import { eventually, registeredAtA, startTestExchange, type TestExchange, type TestOrganization } from '../support/exchange';
 
 let ex: TestExchange;
 let A: TestOrganization;
@@ -58,10 +58,7 @@ test('a document without a journal waits for a person, with escalating reminders
   const done = await inbound.executeUpdate(manualRegisterUpdate, { args: [{ regNumber: 'Вх-Р-7', regDate: '2026-11-27', by: 'Тестова А.А.' }] });
   assert.equal(done.outcome, 'registered');
   assert.equal(done.registration?.number, 'Вх-Р-7');
-  const atA = await eventually('A holds the Registration report', async () => {
-    const s = await ex.client.workflow.getHandle(outboundId!).query(outboundStateQuery);
-    return s.status === 'registered' ? s : undefined;
-  });
+  const atA = await registeredAtA(ex, outboundId!, 'A holds the Registration report');
   assert.equal(atA.addresseeRegistration?.number, 'Вх-Р-7');
   const cards = await B.db.registrationCard.findMany({ where: { documentUid: card.documentUid } });
   assert.deepEqual(cards.map((c) => [c.status, c.regNumber]), [['registered', 'Вх-Р-7']]);

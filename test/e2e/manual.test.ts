@@ -11,12 +11,12 @@ import { promisify } from 'node:util';
 import { buildMessage, newGuid } from '../../codec';
 import { composePackage } from '../../exchange/package';
 import { startOutboundExchanges } from '../../workers/outbound';
-import { inboundStateQuery, inboundWorkflowId, outboundStateQuery, type InboundState } from '../../workflows/definitions';
+import { inboundStateQuery, inboundWorkflowId, type InboundState } from '../../workflows/definitions';
 import { SevStatus } from '../../workflows/search-attributes';
 import { fetchRawMessage, listMailbox, sendRawMessage } from '../stack/mail-helpers';
 import { withPassportSignature } from '../support/signing';
 import { readPackageWithFiles } from '../support/packages';
-import { eventually, startTestExchange, type TestExchange, type TestOrganization } from '../support/exchange';
+import { eventually, registeredAtA, startTestExchange, type TestExchange, type TestOrganization } from '../support/exchange';
 
 const projectRoot = path.resolve(import.meta.dirname, '../..');
 const run = promisify(execFile);
@@ -26,10 +26,7 @@ async function sendAndRegister(ex: TestExchange, from: TestOrganization, to: Tes
   const files = [{ name: 'Письмо.txt', content: Buffer.from(`${annotation}: текст письма`) }];
   const card = await from.edms.createOutgoingCard({ kind: 'Письмо', annotation, signer: { name: 'Иванов И.И.', post: 'Министр' }, files, addresseeSevIndexes: [to.org.sevIndex] });
   const [workflowId] = await startOutboundExchanges(ex.client, from.org, { ...card, annotation });
-  await eventually(`B registers ${card.regNumber}`, async () => {
-    const state = await ex.client.workflow.getHandle(workflowId!).query(outboundStateQuery);
-    return state.status === 'registered' ? state : undefined;
-  });
+  await registeredAtA(ex, workflowId!, `B registers ${card.regNumber}`);
   return card;
 }
 

@@ -8,7 +8,7 @@ import { applyCardAction, getCardEvents } from '../../edms/builtin/events';
 import { performCardAction, sweepCardEvents } from '../../workers/card-events';
 import { startOutboundExchanges } from '../../workers/outbound';
 import { inboundStateQuery, outboundStateQuery, type InboundState } from '../../workflows/definitions';
-import { eventually, startTestExchange, type TestExchange, type TestOrganization } from '../support/exchange';
+import { eventually, registeredAtA, startTestExchange, type TestExchange, type TestOrganization } from '../support/exchange';
 
 let ex: TestExchange;
 let A: TestOrganization;
@@ -35,10 +35,7 @@ after(async () => {
 async function sendAndRegister(annotation: string) {
   const card = await A.edms.createOutgoingCard({ kind: 'Письмо', annotation, files: [{ name: 'Письмо.txt', content: Buffer.from(annotation) }], addresseeSevIndexes: [B.org.sevIndex] });
   const [outboundId] = await startOutboundExchanges(ex.client, A.org, { ...card, annotation });
-  await eventually('Registration report at A', async () => {
-    const state = await ex.client.workflow.getHandle(outboundId!).query(outboundStateQuery);
-    return state.status === 'registered' ? state : undefined;
-  });
+  await registeredAtA(ex, outboundId!, 'Registration report at A');
   const incoming = await B.db.registrationCard.findFirstOrThrow({ where: { direction: 'incoming', documentUid: card.documentUid } });
   const message = await B.db.message.findFirstOrThrow({ where: { cardId: incoming.id, kind: 'MainDoc' } });
   return { card, outboundId: outboundId!, incoming, inboundId: message.workflowId! };

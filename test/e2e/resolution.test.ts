@@ -7,8 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { performCardAction } from '../../workers/card-events';
 import { cardText, sendDocument } from '../../workers/send';
-import { outboundStateQuery } from '../../workflows/definitions';
-import { eventually, startTestExchange, type TestExchange, type TestOrganization } from '../support/exchange';
+import { eventually, registeredAtA, startTestExchange, type TestExchange, type TestOrganization } from '../support/exchange';
 
 let ex: TestExchange;
 let A: TestOrganization;
@@ -45,10 +44,7 @@ test('a resolution with executors at B: their report comes back to A and shows o
       },
     ],
   });
-  await eventually('B registered the document', async () => {
-    const state = await ex.client.workflow.getHandle(sent.workflowIds[0]!).query(outboundStateQuery);
-    return state.status === 'registered' ? state : undefined;
-  });
+  await registeredAtA(ex, sent.workflowIds[0]!, 'B registered the document');
 
   // B registered the document with A's task and both executors.
   const incoming = await B.db.registrationCard.findFirstOrThrow({ where: { direction: 'incoming', documentUid: sent.documentUid } });
@@ -109,10 +105,7 @@ test('a resolution with executors at B: their report comes back to A and shows o
 
 test('a new file goes as AddToDoc and a corrected card as Editing; B updates its card', async () => {
   const sent = await sendDocument(ex.config, A.org, { annotation: 'О графике дежурств', files: [{ name: 'График.txt', content: Buffer.from('График') }], addresseeSevIndexes: [B.org.sevIndex] });
-  await eventually('B registered the document', async () => {
-    const state = await ex.client.workflow.getHandle(sent.workflowIds[0]!).query(outboundStateQuery);
-    return state.status === 'registered' ? state : undefined;
-  });
+  await registeredAtA(ex, sent.workflowIds[0]!, 'B registered the document');
   const file = await performCardAction(A.org, ex.client, A.db, sent.cardId, { type: 'addFile', name: 'Изменения к графику.txt', contentBase64: Buffer.from('Изменения').toString('base64') }, 'Иванова И. И.');
   assert.equal(file.event.followUp, 'AddToDoc');
   const edit = await performCardAction(A.org, ex.client, A.db, sent.cardId, { type: 'edit', annotation: 'О графике дежурств на декабрь' }, 'Иванова И. И.');

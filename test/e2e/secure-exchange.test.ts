@@ -14,9 +14,8 @@ import { signDetached } from '../../security/cms';
 import { generateKeyPair } from '../../security/keys';
 import { isSealed } from '../../security/smime';
 import { sendDocument } from '../../workers/send';
-import { outboundStateQuery } from '../../workflows/definitions';
 import { fetchRawMessage, listMailbox, sendRawMessage } from '../stack/mail-helpers';
-import { eventually, startTestExchange, type TestExchange, type TestOrganization } from '../support/exchange';
+import { eventually, registeredAtA, startTestExchange, type TestExchange, type TestOrganization } from '../support/exchange';
 import { readPackageWithFiles, type FileContent } from '../support/packages';
 import { withPassportSignature } from '../support/signing';
 
@@ -41,10 +40,7 @@ test('a document goes signed and encrypted both ways; B registers it with A’s 
     files: [{ name: 'Список участников.txt', content: Buffer.from(secret) }],
     addresseeSevIndexes: [B.org.sevIndex],
   });
-  await eventually('B registered it and A holds the report', async () => {
-    const state = await ex.client.workflow.getHandle(sent.workflowIds[0]!).query(outboundStateQuery);
-    return state.status === 'registered' ? state : undefined;
-  });
+  await registeredAtA(ex, sent.workflowIds[0]!, 'B registered it and A holds the report');
 
   // What went over the wire: S/MIME enveloped data, nothing readable.
   const outgoing = await A.db.message.findFirstOrThrow({ where: { direction: 'outgoing', kind: 'MainDoc', cardId: sent.cardId } });
@@ -156,14 +152,7 @@ test('a 6 MB document goes encrypted and arrives whole, registered once (an enve
     files: [{ name: 'Схема.bin', content }],
     addresseeSevIndexes: [B.org.sevIndex],
   });
-  await eventually(
-    'B registered it and A holds the report',
-    async () => {
-      const state = await ex.client.workflow.getHandle(sent.workflowIds[0]!).query(outboundStateQuery);
-      return state.status === 'registered' ? state : undefined;
-    },
-    150_000,
-  );
+  await registeredAtA(ex, sent.workflowIds[0]!, 'B registered it and A holds the report', 150_000);
   const outgoing = await A.db.message.findFirstOrThrow({ where: { direction: 'outgoing', kind: 'MainDoc', cardId: sent.cardId } });
   assert.ok(outgoing.rawSize! > 8 * 1024 * 1024, 'the sealed mail carries the whole file');
   assert.equal(isSealed(await getBlob(A.db, outgoing.rawSha256!)), true);

@@ -14,8 +14,7 @@ import { isSealed } from '../../security/smime';
 import { stopMail } from '../../stack/mail';
 import { loadConfig } from '../../workers/config';
 import { sendDocument } from '../../workers/send';
-import { outboundStateQuery } from '../../workflows/definitions';
-import { eventually, startTestExchange, type TestExchange, type TestOrganization } from '../support/exchange';
+import { registeredAtA, startTestExchange, type TestExchange, type TestOrganization } from '../support/exchange';
 
 const stateDir = mkdtempSync(path.join(tmpdir(), 'sev-tls-'));
 chmodSync(stateDir, 0o755); // the mail daemons' users must reach it
@@ -66,10 +65,7 @@ test('a document goes A → B over TLS, signed and encrypted, and A holds B’s 
     files: [{ name: 'Регламент.txt', content: Buffer.from('Обмен только по TLS, с подписью и шифрованием.') }],
     addresseeSevIndexes: [B.org.sevIndex],
   });
-  const state = await eventually('B registered it over TLS', async () => {
-    const s = await ex.client.workflow.getHandle(sent.workflowIds[0]!).query(outboundStateQuery);
-    return s.status === 'registered' ? s : undefined;
-  });
+  const state = await registeredAtA(ex, sent.workflowIds[0]!, 'B registered it over TLS');
   assert.match(state.addresseeRegistration?.number ?? '', /^Вх-\d+$/);
   const outgoing = await A.db.message.findFirstOrThrow({ where: { direction: 'outgoing', kind: 'MainDoc', cardId: sent.cardId } });
   assert.equal(isSealed(await getBlob(A.db, outgoing.rawSha256!)), true, 'encrypted inside the TLS channel too');

@@ -10,6 +10,7 @@ import { stackUp } from '../../stack';
 import { exchangeRules, loadConfig, type OrganizationConfig, type SevConfig } from '../../workers/config';
 import { connectClient } from '../../workers/temporal';
 import { startWorkers, type RunningWorkers } from '../../workers/worker';
+import { outboundStateQuery, type OutboundState } from '../../workflows/definitions';
 import { emptyMailbox } from '../stack/mail-helpers';
 
 export interface TestOrganization {
@@ -106,4 +107,16 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     await new Promise((r) => setTimeout(r, 300));
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+/** A's outbound exchange once it holds B's Registration report (its state, from the state query). */
+export function registeredAtA(ex: TestExchange, workflowId: string, what = 'B registered it and A holds the report', timeoutMs?: number): Promise<OutboundState> {
+  return eventually(
+    what,
+    async () => {
+      const state = await ex.client.workflow.getHandle(workflowId).query(outboundStateQuery);
+      return state.status === 'registered' ? state : undefined;
+    },
+    timeoutMs,
+  );
 }
