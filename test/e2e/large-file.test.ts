@@ -4,13 +4,12 @@
 // raw mail for a message recorded before manifests were kept).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { ActivityDeps } from '../../activities/deps';
 import { loadPackage } from '../../activities/incoming';
 import { BLOB_CHUNK_BYTES, getBlob, putBlob } from '../../registry/blobs';
 import type { PackageManifest } from '../../registry/packages';
-import { sendDocument } from '../../workers/send';
-import { registeredAtA, startTestExchange, type TestExchange, type TestOrganization } from '../support/exchange';
+import { sendRandomFile, startTestExchange, type TestExchange, type TestOrganization } from '../support/exchange';
 
 let ex: TestExchange;
 let A: TestOrganization;
@@ -26,14 +25,7 @@ after(async () => {
 });
 
 test('a 6 MB document goes A → B in chunks and arrives whole, registered once, with A’s signature', { timeout: 180_000 }, async () => {
-  const content = randomBytes(6 * 1024 * 1024);
-  const sha256 = createHash('sha256').update(content).digest('hex');
-  const sent = await sendDocument(ex.config, A.org, {
-    annotation: 'Большой документ (потоковая передача)',
-    files: [{ name: 'Схема размещения.bin', content }],
-    addresseeSevIndexes: [B.org.sevIndex],
-  });
-  const state = await registeredAtA(ex, sent.workflowIds[0]!, 'B registered it and A holds the report', 150_000);
+  const { content, sha256, sent, state } = await sendRandomFile(ex, A, B, { annotation: 'Большой документ (потоковая передача)', fileName: 'Схема размещения.bin', size: 6 * 1024 * 1024 });
   assert.ok(state.addresseeRegistration?.number, 'A knows B’s registration number');
 
   // At A: the package mail is stored in chunks, with the file inside as base64 (≈ 4/3 of it).

@@ -5,7 +5,6 @@
 // registered and nobody is answered.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
 import { buildMessage } from '../../codec/build';
 import { newGuid } from '../../codec/guid';
 import { composePackage, readPackage } from '../../exchange/package';
@@ -15,7 +14,7 @@ import { generateKeyPair } from '../../security/keys';
 import { isSealed } from '../../security/smime';
 import { sendDocument } from '../../workers/send';
 import { fetchRawMessage, listMailbox, sendRawMessage } from '../stack/mail-helpers';
-import { eventually, registeredAtA, startTestExchange, type TestExchange, type TestOrganization } from '../support/exchange';
+import { eventually, registeredAtA, sendRandomFile, startTestExchange, type TestExchange, type TestOrganization } from '../support/exchange';
 import { readPackageWithFiles, type FileContent } from '../support/packages';
 import { withPassportSignature } from '../support/signing';
 
@@ -145,14 +144,7 @@ test('a package signed by A but changed, unsigned, signed with another key, or s
 });
 
 test('a 6 MB document goes encrypted and arrives whole, registered once (an envelope above 4.4 MB once could not be opened)', { timeout: 180_000 }, async () => {
-  const content = randomBytes(6 * 1024 * 1024);
-  const sha256 = createHash('sha256').update(content).digest('hex');
-  const sent = await sendDocument(ex.config, A.org, {
-    annotation: 'Схема (большой файл, шифрованный обмен)',
-    files: [{ name: 'Схема.bin', content }],
-    addresseeSevIndexes: [B.org.sevIndex],
-  });
-  await registeredAtA(ex, sent.workflowIds[0]!, 'B registered it and A holds the report', 150_000);
+  const { content, sha256, sent } = await sendRandomFile(ex, A, B, { annotation: 'Схема (большой файл, шифрованный обмен)', fileName: 'Схема.bin', size: 6 * 1024 * 1024 });
   const outgoing = await A.db.message.findFirstOrThrow({ where: { direction: 'outgoing', kind: 'MainDoc', cardId: sent.cardId } });
   assert.ok(outgoing.rawSize! > 8 * 1024 * 1024, 'the sealed mail carries the whole file');
   assert.equal(isSealed(await getBlob(A.db, outgoing.rawSha256!)), true);

@@ -1,6 +1,6 @@
 // Organizations of their own for an end-to-end test: their own mailboxes, fresh databases and
 // task queues, with SEV's workers and intakes running in this process against the real stack.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { createBuiltinEdms } from '../../edms/builtin';
 import { dropDatabase } from '../../prisma/database';
@@ -9,6 +9,7 @@ import { migrateDatabase } from '../../prisma/migrate';
 import { stackUp } from '../../stack';
 import { exchangeRules, loadConfig, type OrganizationConfig, type SevConfig } from '../../workers/config';
 import { connectClient } from '../../workers/temporal';
+import { sendDocument } from '../../workers/send';
 import { startWorkers, type RunningWorkers } from '../../workers/worker';
 import { outboundStateQuery, type OutboundState } from '../../workflows/definitions';
 import { emptyMailbox } from '../stack/mail-helpers';
@@ -119,4 +120,13 @@ export function registeredAtA(ex: TestExchange, workflowId: string, what = 'B re
     },
     timeoutMs,
   );
+}
+
+/** A document of one file of `size` random bytes sent from A to B, returned once B registered it and A holds the report. */
+export async function sendRandomFile(ex: TestExchange, from: TestOrganization, to: TestOrganization, document: { annotation: string; fileName: string; size: number }) {
+  const content = randomBytes(document.size);
+  const sha256 = createHash('sha256').update(content).digest('hex');
+  const sent = await sendDocument(ex.config, from.org, { annotation: document.annotation, files: [{ name: document.fileName, content }], addresseeSevIndexes: [to.org.sevIndex] });
+  const state = await registeredAtA(ex, sent.workflowIds[0]!, `${to.org.id} registered «${document.annotation}» and ${from.org.id} holds the report`, 150_000);
+  return { content, sha256, sent, state };
 }
