@@ -285,7 +285,7 @@ export async function* decryptStream(source: Source, keys: OurKey[]): AsyncGener
     throw e instanceof DerError ? new CmsError(`зашифрованное сообщение не разбирается: ${e.message}`) : e;
   }
   if (!decipher) {
-    const whole = [input.bytes];
+    const whole = [input.take(input.available)];
     while (await input.more()) whole.push(input.take(input.available));
     yield await decryptWithPkijs(Buffer.concat(whole), keys);
     return;
@@ -370,16 +370,17 @@ async function decryptWithPkijs(der: Uint8Array, keys: OurKey[]): Promise<Buffer
   }
   for (const { keyPem, certPem } of keys) {
     const certificate = parseCertificate(certPem);
-    const index = enveloped.recipientInfos.findIndex((r) => {
-      const value = r.value as { rid?: { serialNumber?: asn1js.Integer } };
-      return value.rid?.serialNumber?.isEqual(certificate.serialNumber) ?? false;
-    });
-    if (index < 0) continue;
-    try {
-      const plain = await enveloped.decrypt(index, { recipientCertificate: certificate, recipientPrivateKey: toArrayBuffer(pkcs8Der(keyPem)) });
-      return Buffer.from(plain);
-    } catch (e) {
-      throw new CmsError(`не удалось расшифровать: ${(e as Error).message}`);
+    for (const [index, recipient] of enveloped.recipientInfos.entries()) {
+      // Key transport names its recipient; key agreement (variant 2) is tried with each of our keys.
+      const value = recipient.value as { rid?: { serialNumber?: asn1js.Integer } };
+      const agreement = recipient.variant === 2;
+      if (!agreement && !(value.rid?.serialNumber?.isEqual(certificate.serialNumber) ?? false)) continue;
+      try {
+        const plain = await enveloped.decrypt(index, { recipientCertificate: certificate, recipientPrivateKey: toArrayBuffer(pkcs8Der(keyPem)) });
+        return Buffer.from(plain);
+      } catch (e) {
+        if (!agreement) throw new CmsError(`не удалось расшифровать: ${(e as Error).message}`);
+      }
     }
   }
   throw new CmsError('сообщение зашифровано не для нашего сертификата');

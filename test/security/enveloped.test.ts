@@ -155,3 +155,18 @@ test('a source that fails (the store, the network) fails the read as it is: trie
     await assert.rejects(collect(decryptStream(failing(), [b])), (e: Error) => !(e instanceof CmsError) && /недоступна/.test(e.message), `failing after ${cut} bytes`);
   }
 });
+
+test('a recipient with an EC certificate (key agreement) goes through pkijs both ways, whole or in pieces', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'sev-cms-'));
+  try {
+    const file = (name: string) => path.join(dir, name);
+    await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/O=EC/CN=ORG-EC', '-days', '2', '-keyout', file('ec.key'), '-out', file('ec.pem')]);
+    const ec = { keyPem: await readFile(file('ec.key'), 'utf8'), certPem: await readFile(file('ec.pem'), 'utf8') };
+    const plain = randomBytes(50_000);
+    const envelope = await encryptFor(plain, ec.certPem);
+    assert.ok((await decryptEnveloped(envelope, [a, ec])).equals(plain));
+    assert.ok((await collect(decryptStream(pieces(envelope, 777), [ec]))).equals(plain), 'read in pieces, then handed to pkijs whole');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
