@@ -120,7 +120,7 @@ export function readCertificateFacts(input: CertificateInput): CertificateFacts 
 
 export const ID_RSA = '1.2.840.113549.1.1.1';
 export const ID_SHA256 = '2.16.840.1.101.3.4.2.1';
-const ID_EC_PUBLIC_KEY = '1.2.840.10045.2.1';
+export const ID_EC_PUBLIC_KEY = '1.2.840.10045.2.1';
 const ID_ECDSA_SHA256 = '1.2.840.10045.4.3.2';
 
 /** A detached CMS SignedData (DER) of the content with the key and its certificate (included in the signature). */

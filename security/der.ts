@@ -32,6 +32,8 @@ export const TAG = {
   /** [0] constructed: an explicit or implicit context tag 0. */
   context0: 0xa0,
   context1: 0xa1,
+  context2: 0xa2,
+  bitString: 0x03,
 } as const;
 
 /** The input ends before the node does: more of it may yet come (a package read as it streams). */

@@ -1,20 +1,22 @@
 // A whole package encrypted for its recipient: CMS EnvelopedData (RFC 5652 §6), written and read as
 // it streams, so a package of any size passes through a worker in pieces of tens of kilobytes.
-// The common form — recipients named by certificate, RSA-OAEP key transport, AES or 3DES in CBC —
-// is done here with node:crypto over the BER framer of ./der. What we write is BER with indefinite
-// lengths and the content in OCTET STRING pieces, as OpenSSL's `cms -stream` writes it (S/MIME
-// receivers must take BER); what we read is that or DER, however many pieces the sender cut the
-// content into. pkijs, over WebCrypto, is left an envelope with no recipient this path takes (a
-// key-agreement recipient for an EC certificate): that one is read whole.
-import { constants, createCipheriv, createDecipheriv, privateDecrypt, publicEncrypt, randomBytes, type Decipher } from 'node:crypto';
-import type * as asn1js from 'asn1js';
-import * as pkijs from 'pkijs';
-import { CmsError, DIGEST_ALGORITHMS, ID_DATA, ID_ENVELOPED_DATA, ID_RSA, ID_SHA256, parseCertificate, pkcs8Der, privateKeyOf, readCertificateFacts, toArrayBuffer, type CertificateInput } from './cms';
-import { berChildrenOf, berContentsOf, DerError, DerTruncatedError, encode, encodeHeader, encodeOid, encodeSmallInteger, expectTag, oidOf, readBerNode, readHeader, readNode, TAG, type BerNode } from './der';
+// Done here with node:crypto over the BER framer of ./der: recipients named by certificate (or by
+// key identifier), with the content key transported by RSA-OAEP for an RSA certificate or agreed
+// by ephemeral-static ECDH with the X9.63 KDF and wrapped by AES key wrap for an EC one (RFC 5753,
+// as OpenSSL and pkijs write it); the content in AES or 3DES CBC. What we write is BER with
+// indefinite lengths and the content in OCTET STRING pieces, as OpenSSL's `cms -stream` writes it
+// (S/MIME receivers must take BER); what we read is that or DER, however many pieces the sender
+// cut the content into.
+import { constants, createCipheriv, createDecipheriv, createHash, createPublicKey, diffieHellman, generateKeyPairSync, privateDecrypt, publicEncrypt, randomBytes, type Decipher, type KeyObject } from 'node:crypto';
+import { CmsError, DIGEST_ALGORITHMS, ID_DATA, ID_EC_PUBLIC_KEY, ID_ENVELOPED_DATA, ID_RSA, ID_SHA256, privateKeyOf, readCertificateFacts, type CertificateFacts, type CertificateInput } from './cms';
+import { berChildrenOf, berContentsOf, childrenOf, DerError, DerTruncatedError, encode, encodeHeader, encodeOid, encodeSmallInteger, encodingOf, expectTag, oidOf, readBerNode, readHeader, readNode, TAG, type BerNode } from './der';
 
 const ID_RSAES_OAEP = '1.2.840.113549.1.1.7';
 const ID_MGF1 = '1.2.840.113549.1.1.8';
 const ID_AES256_CBC = '2.16.840.1.101.3.4.1.42';
+const ID_AES256_WRAP = '2.16.840.1.101.3.4.1.45';
+/** dhSinglePass-stdDH-sha256kdf-scheme (RFC 5753): what we write for an EC recipient. */
+const ID_ECDH_SHA256_KDF = '1.3.132.1.11.1';
 
 /** Content-encryption algorithms read here: node:crypto's cipher name and its key and IV lengths. */
 const CONTENT_CIPHERS: Record<string, { name: string; keyLength: number; ivLength: number }> = {
@@ -23,6 +25,39 @@ const CONTENT_CIPHERS: Record<string, { name: string; keyLength: number; ivLengt
   [ID_AES256_CBC]: { name: 'aes-256-cbc', keyLength: 32, ivLength: 16 },
   '1.2.840.113549.3.7': { name: 'des-ede3-cbc', keyLength: 24, ivLength: 8 },
 };
+
+/**
+ * Key-agreement schemes read here (RFC 5753, SEC 1): ephemeral-static ECDH and the X9.63 KDF with
+ * its hash. The cofactor variants agree on the same secret on every curve node:crypto has
+ * (cofactor 1), so both are taken.
+ */
+const AGREEMENT_KDF_HASHES: Record<string, string> = {
+  '1.3.133.16.840.63.0.2': 'sha1', // dhSinglePass-stdDH-sha1kdf-scheme
+  '1.3.133.16.840.63.0.3': 'sha1', // dhSinglePass-cofactorDH-sha1kdf-scheme
+  '1.3.132.1.11.0': 'sha224',
+  [ID_ECDH_SHA256_KDF]: 'sha256',
+  '1.3.132.1.11.2': 'sha384',
+  '1.3.132.1.11.3': 'sha512',
+  '1.3.132.1.14.0': 'sha224', // dhSinglePass-cofactorDH-sha224kdf-scheme and on
+  '1.3.132.1.14.1': 'sha256',
+  '1.3.132.1.14.2': 'sha384',
+  '1.3.132.1.14.3': 'sha512',
+};
+
+/** AES key wrap (RFC 3394): node:crypto's cipher name and the key-encryption key's length. */
+const KEY_WRAPS: Record<string, { name: string; keyLength: number }> = {
+  '2.16.840.1.101.3.4.1.5': { name: 'id-aes128-wrap', keyLength: 16 },
+  '2.16.840.1.101.3.4.1.25': { name: 'id-aes192-wrap', keyLength: 24 },
+  [ID_AES256_WRAP]: { name: 'id-aes256-wrap', keyLength: 32 },
+};
+const KEY_WRAP_IV = Buffer.alloc(8, 0xa6);
+
+/** RecipientInfo's choices: ktri is a plain SEQUENCE, the others are tagged [1] to [4] (implicitly). */
+const KEY_AGREEMENT_RECIPIENT = 0xa1;
+/** KeyAgreeRecipientInfo's originator [0] EXPLICIT is OriginatorIdentifierOrKey; originatorKey is its [1] IMPLICIT choice. */
+const ORIGINATOR_KEY = 0xa1;
+/** KeyAgreeRecipientIdentifier's rKeyId [0] IMPLICIT RecipientKeyIdentifier (a SEQUENCE). */
+const RECIPIENT_KEY_ID = 0xa0;
 
 /** EncryptedContentInfo's encryptedContent: [0] IMPLICIT OCTET STRING, primitive or constructed of pieces. */
 const CONTENT_PRIMITIVE = 0x80;
@@ -42,27 +77,23 @@ export interface OurKey {
 
 /**
  * `source` encrypted for the recipient's certificate, in pieces as it is read: AES-256-CBC, the
- * key transported with RSA-OAEP (SHA-256).
+ * key transported with RSA-OAEP (SHA-256) to an RSA certificate, or agreed with an EC one (ECDH,
+ * X9.63 KDF with SHA-256, AES-256 key wrap).
  */
 export async function* encryptStream(source: Source, recipientCert: CertificateInput): AsyncGenerator<Buffer> {
   const certificate = readCertificateFacts(recipientCert);
-  if (certificate.publicKey.asymmetricKeyType !== 'rsa') {
-    yield await encryptWithPkijs(await collect(source), recipientCert);
-    return;
-  }
   const key = randomBytes(32);
   const iv = randomBytes(16);
-  const sha256 = encode(TAG.sequence, encodeOid(ID_SHA256));
-  const oaep = encode(TAG.sequence, encodeOid(ID_RSAES_OAEP), encode(TAG.sequence, encode(TAG.context0, sha256), encode(TAG.context1, encode(TAG.sequence, encodeOid(ID_MGF1), sha256))));
-  const encryptedKey = publicEncrypt({ key: certificate.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, key);
-  const recipient = encode(TAG.sequence, encodeSmallInteger(0), encode(TAG.sequence, certificate.issuer, certificate.serial), oaep, encode(TAG.octetString, encryptedKey));
+  const type = certificate.publicKey.asymmetricKeyType;
+  const recipient = type === 'rsa' ? keyTransportRecipient(certificate, key) : type === 'ec' ? keyAgreementRecipient(certificate, key) : undefined;
+  if (!recipient) throw new CmsError(`шифрование для сертификата с ключом ${type ?? 'неизвестного вида'} не поддерживается: нужен ключ RSA или EC`);
   const open = (tag: number) => Buffer.from([tag, 0x80]);
   yield Buffer.concat([
     open(TAG.sequence), // ContentInfo
     encodeOid(ID_ENVELOPED_DATA),
     open(TAG.context0),
     open(TAG.sequence), // EnvelopedData
-    encodeSmallInteger(0),
+    encodeSmallInteger(type === 'rsa' ? 0 : 2), // 2 once a recipient is not a version 0 KeyTransRecipientInfo
     encode(TAG.set, recipient),
     open(TAG.sequence), // EncryptedContentInfo
     encodeOid(ID_DATA),
@@ -81,17 +112,66 @@ export async function* encryptStream(source: Source, recipientCert: CertificateI
   yield Buffer.concat([encodeHeader(TAG.octetString, last.length), last, ...Array<Buffer>(5).fill(END_OF_CONTENTS)]);
 }
 
+/** KeyTransRecipientInfo: the content key encrypted with RSA-OAEP (SHA-256) to the certificate's key. */
+function keyTransportRecipient(certificate: CertificateFacts, key: Buffer): Buffer {
+  const sha256 = encode(TAG.sequence, encodeOid(ID_SHA256));
+  const oaep = encode(TAG.sequence, encodeOid(ID_RSAES_OAEP), encode(TAG.sequence, encode(TAG.context0, sha256), encode(TAG.context1, encode(TAG.sequence, encodeOid(ID_MGF1), sha256))));
+  const encryptedKey = publicEncrypt({ key: certificate.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, key);
+  return encode(TAG.sequence, encodeSmallInteger(0), encode(TAG.sequence, certificate.issuer, certificate.serial), oaep, encode(TAG.octetString, encryptedKey));
+}
+
+/**
+ * KeyAgreeRecipientInfo (RFC 5753): a fresh key pair on the certificate's curve, ECDH with its
+ * key, the key-encryption key drawn from the shared secret by the X9.63 KDF (SHA-256), and the
+ * content key wrapped with it (AES-256 key wrap). The ephemeral public key goes as the originator,
+ * its algorithm without parameters: the curve is the recipient's.
+ */
+function keyAgreementRecipient(certificate: CertificateFacts, key: Buffer): Buffer {
+  const namedCurve = certificate.publicKey.asymmetricKeyDetails?.namedCurve;
+  if (!namedCurve) throw new CmsError('шифрование для сертификата EC без именованной кривой не поддерживается');
+  const ephemeral = generateKeyPairSync('ec', { namedCurve });
+  const secret = diffieHellman({ privateKey: ephemeral.privateKey, publicKey: certificate.publicKey });
+  const wrapAlgorithm = encode(TAG.sequence, encodeOid(ID_AES256_WRAP));
+  const kek = x963Kdf('sha256', secret, sharedInfo(wrapAlgorithm, undefined, 32), 32);
+  const wrapped = wrapKey(KEY_WRAPS[ID_AES256_WRAP]!.name, kek, key);
+  const publicKey = childrenOf(readNode(ephemeral.publicKey.export({ type: 'spki', format: 'der' })))[1]!;
+  return encode(
+    KEY_AGREEMENT_RECIPIENT,
+    encodeSmallInteger(3),
+    encode(TAG.context0, encode(ORIGINATOR_KEY, encode(TAG.sequence, encodeOid(ID_EC_PUBLIC_KEY)), encodingOf(publicKey))),
+    encode(TAG.sequence, encodeOid(ID_ECDH_SHA256_KDF), wrapAlgorithm),
+    encode(TAG.sequence, encode(TAG.sequence, encode(TAG.sequence, certificate.issuer, certificate.serial), encode(TAG.octetString, wrapped))),
+  );
+}
+
+/** ECC-CMS-SharedInfo (RFC 5753 §7.2): the wrap algorithm, the user keying material if any, and the key's length in bits. */
+function sharedInfo(wrapAlgorithm: Buffer, ukm: Buffer | undefined, keyLength: number): Buffer {
+  const bits = Buffer.alloc(4);
+  bits.writeUInt32BE(keyLength * 8);
+  return encode(TAG.sequence, wrapAlgorithm, ...(ukm ? [encode(TAG.context0, encode(TAG.octetString, ukm))] : []), encode(TAG.context2, encode(TAG.octetString, bits)));
+}
+
+/** The ANSI X9.63 KDF (SEC 1 §3.6.1): Hash(Z ‖ counter ‖ SharedInfo) for counter 1, 2, … cut to `length` bytes. */
+export function x963Kdf(hash: string, secret: Buffer, info: Buffer, length: number): Buffer {
+  const blocks: Buffer[] = [];
+  const counter = Buffer.alloc(4);
+  for (let i = 1, total = 0; total < length; i++) {
+    counter.writeUInt32BE(i);
+    const block = createHash(hash).update(secret).update(counter).update(info).digest();
+    blocks.push(block);
+    total += block.length;
+  }
+  return Buffer.concat(blocks).subarray(0, length);
+}
+
+function wrapKey(cipherName: string, kek: Buffer, key: Buffer): Buffer {
+  const cipher = createCipheriv(cipherName, kek, KEY_WRAP_IV);
+  return Buffer.concat([cipher.update(key), cipher.final()]);
+}
+
 /** `data` encrypted for the recipient's certificate, whole. */
 export async function encryptFor(data: Uint8Array, recipientCert: CertificateInput): Promise<Buffer> {
   return collect(encryptStream([data], recipientCert));
-}
-
-async function encryptWithPkijs(data: Uint8Array, recipientCert: CertificateInput): Promise<Buffer> {
-  const enveloped = new pkijs.EnvelopedData();
-  enveloped.addRecipientByCertificate(parseCertificate(recipientCert), { oaepHashAlgorithm: 'SHA-256' });
-  await enveloped.encrypt({ name: 'AES-CBC', length: 256 } as never, toArrayBuffer(Buffer.from(data)));
-  const content = new pkijs.ContentInfo({ contentType: ID_ENVELOPED_DATA, content: enveloped.toSchema() });
-  return Buffer.from(content.toSchema().toBER(false));
 }
 
 /** True when the bytes begin a CMS EnvelopedData (only its first nodes are read). */
@@ -107,10 +187,23 @@ export function isEnvelopedData(der: Uint8Array): boolean {
 
 // Reading.
 
+/** One recipient of an envelope: the key it holds the content key for, and how. */
+type Recipient =
+  | { kind: 'transport'; issuerAndSerial?: Buffer; algorithm: BerNode; encryptedKey: Buffer }
+  | {
+      kind: 'agreement';
+      issuerAndSerial?: Buffer;
+      /** OriginatorPublicKey (the sender's ephemeral key); undefined when the originator is named by certificate (static-static ECDH). */
+      originator: BerNode | undefined;
+      ukm?: Buffer;
+      algorithm: BerNode;
+      encryptedKey: Buffer;
+    };
+
 /** What comes before the encrypted content: who can open it and with what, and where the content starts. */
 interface EnvelopeHead {
-  recipients: { issuerAndSerial?: Buffer; algorithm: BerNode; encryptedKey: Buffer }[];
-  /** Recipients of other kinds (key agreement, a key-encryption key, a password). */
+  recipients: Recipient[];
+  /** Recipients of other kinds (a key-encryption key, a password, another). */
   otherRecipients: boolean;
   cipherOid: string;
   iv: Buffer;
@@ -148,15 +241,35 @@ function readEnvelopeHead(bytes: Buffer): EnvelopeHead {
     contentAt,
   };
   for (const recipient of recipientInfos) {
-    if (recipient.tag !== TAG.sequence) {
-      head.otherRecipients = true;
-      continue;
-    }
-    const [, rid, keyAlgorithm, encryptedKey] = berChildrenOf(recipient);
-    if (!rid || !keyAlgorithm || encryptedKey?.tag !== TAG.octetString) throw new DerError('неполное KeyTransRecipientInfo');
-    head.recipients.push({ ...(rid.tag === TAG.sequence && { issuerAndSerial: berContentsOf(rid) }), algorithm: keyAlgorithm, encryptedKey: berContentsOf(encryptedKey) });
+    if (recipient.tag === TAG.sequence) {
+      const [, rid, keyAlgorithm, encryptedKey] = berChildrenOf(recipient);
+      if (!rid || !keyAlgorithm || encryptedKey?.tag !== TAG.octetString) throw new DerError('неполное KeyTransRecipientInfo');
+      head.recipients.push({ kind: 'transport', ...(rid.tag === TAG.sequence && { issuerAndSerial: berContentsOf(rid) }), algorithm: keyAlgorithm, encryptedKey: berContentsOf(encryptedKey) });
+    } else if (recipient.tag === KEY_AGREEMENT_RECIPIENT) head.recipients.push(...keyAgreementRecipients(recipient));
+    else head.otherRecipients = true;
   }
   return head;
+}
+
+/** The recipients of a KeyAgreeRecipientInfo: one per RecipientEncryptedKey, sharing its originator and algorithm. */
+function keyAgreementRecipients(info: BerNode): Recipient[] {
+  const fields = berChildrenOf(info).slice(1); // after the version
+  const originator = berChildrenOf(expectBer(fields.shift(), TAG.context0, 'отправитель KeyAgreeRecipientInfo'))[0];
+  const ukm = fields[0]?.tag === TAG.context1 ? berContentsOf(expectBer(berChildrenOf(fields.shift()!)[0], TAG.octetString, 'ukm')) : undefined;
+  const algorithm = expectBer(fields[0], TAG.sequence, 'алгоритм согласования ключа');
+  return berChildrenOf(expectBer(fields[1], TAG.sequence, 'RecipientEncryptedKeys')).map((entry) => {
+    const [rid, encryptedKey] = berChildrenOf(expectBer(entry, TAG.sequence, 'RecipientEncryptedKey'));
+    if (!rid || encryptedKey?.tag !== TAG.octetString) throw new DerError('неполное RecipientEncryptedKey');
+    if (rid.tag !== TAG.sequence && rid.tag !== RECIPIENT_KEY_ID) throw new DerError('неизвестный вид получателя в RecipientEncryptedKey');
+    return {
+      kind: 'agreement' as const,
+      ...(rid.tag === TAG.sequence && { issuerAndSerial: berContentsOf(rid) }),
+      originator: originator?.tag === ORIGINATOR_KEY ? originator : undefined,
+      ...(ukm && { ukm }),
+      algorithm,
+      encryptedKey: berContentsOf(encryptedKey),
+    };
+  });
 }
 
 function expectBer(node: BerNode | undefined, tag: number, what: string): BerNode {
@@ -190,8 +303,8 @@ function digestName(oid: BerNode | undefined): string {
   return digest.node;
 }
 
-/** The decipher of the content for one of our keys (tried in turn: keys are rotated); undefined when only pkijs may open it. */
-function contentDecipher(head: EnvelopeHead, keys: OurKey[]): Decipher | undefined {
+/** The decipher of the content for one of our keys (tried in turn: keys are rotated). */
+function contentDecipher(head: EnvelopeHead, keys: OurKey[]): Decipher {
   for (const { keyPem, certPem } of keys) {
     const certificate = readCertificateFacts(certPem);
     const named = Buffer.concat([certificate.issuer, certificate.serial]);
@@ -208,23 +321,71 @@ function contentDecipher(head: EnvelopeHead, keys: OurKey[]): Decipher | undefin
       }
     }
   }
-  if (head.otherRecipients) return undefined;
+  if (head.recipients.length === 0 && head.otherRecipients) {
+    throw new CmsError('сообщение зашифровано для получателя по общему ключу или паролю — принимаются только получатели по сертификату');
+  }
   throw new CmsError('сообщение зашифровано не для нашего сертификата');
 }
 
-function decipherFor(head: EnvelopeHead, recipient: EnvelopeHead['recipients'][number], keyPem: string): Decipher {
+function decipherFor(head: EnvelopeHead, recipient: Recipient, keyPem: string): Decipher {
   const algorithm = CONTENT_CIPHERS[head.cipherOid];
   if (!algorithm) throw new CmsError(`алгоритм шифрования содержимого ${head.cipherOid} не поддерживается`);
   if (head.iv.length !== algorithm.ivLength) throw new CmsError('неверный вектор инициализации шифра');
+  const key = recipient.kind === 'transport' ? transportedKey(recipient, keyPem) : agreedKey(recipient, keyPem);
+  if (key.length !== algorithm.keyLength) throw new CmsError('не удалось расшифровать: ключ содержимого неверной длины');
+  return createDecipheriv(algorithm.name, key, head.iv);
+}
+
+function transportedKey(recipient: Extract<Recipient, { kind: 'transport' }>, keyPem: string): Buffer {
   const oaepHash = oaepHashOf(recipient.algorithm);
-  let key: Buffer;
   try {
-    key = privateDecrypt({ key: privateKeyOf(keyPem), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash }, recipient.encryptedKey);
+    return privateDecrypt({ key: privateKeyOf(keyPem), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash }, recipient.encryptedKey);
   } catch {
     throw new CmsError('не удалось расшифровать: ключ содержимого не открывается нашим ключом');
   }
-  if (key.length !== algorithm.keyLength) throw new CmsError('не удалось расшифровать: ключ содержимого неверной длины');
-  return createDecipheriv(algorithm.name, key, head.iv);
+}
+
+/** The content key of a key-agreement recipient: ECDH of our key with the sender's ephemeral one, the X9.63 KDF, AES key unwrap. */
+function agreedKey(recipient: Extract<Recipient, { kind: 'agreement' }>, keyPem: string): Buffer {
+  const [schemeOid, wrap] = berChildrenOf(recipient.algorithm);
+  const scheme = oidOf(expectBer(schemeOid, TAG.oid, 'алгоритм согласования ключа'));
+  const hash = AGREEMENT_KDF_HASHES[scheme];
+  if (!hash) throw new CmsError(`алгоритм согласования ключа ${scheme} не поддерживается (принимается ECDH с KDF X9.63)`);
+  const wrapAlgorithm = expectBer(wrap, TAG.sequence, 'алгоритм обёртки ключа');
+  const wrapOid = oidOf(expectBer(berChildrenOf(wrapAlgorithm)[0], TAG.oid, 'алгоритм обёртки ключа'));
+  const keyWrap = KEY_WRAPS[wrapOid];
+  if (!keyWrap) throw new CmsError(`алгоритм обёртки ключа ${wrapOid} не поддерживается (принимается AES key wrap)`);
+  if (!recipient.originator) throw new CmsError('ключ согласован с сертификатом отправителя (static-static ECDH) — принимается только эфемерный ключ отправителя');
+  const ours = privateKeyOf(keyPem);
+  if (ours.asymmetricKeyType !== 'ec') throw new CmsError('ключ содержимого согласован по ECDH, а наш ключ не EC');
+  let secret: Buffer;
+  try {
+    secret = diffieHellman({ privateKey: ours, publicKey: originatorPublicKey(recipient.originator, ours) });
+  } catch (e) {
+    throw e instanceof CmsError ? e : new CmsError(`не удалось расшифровать: открытый ключ отправителя не подходит к нашему (${(e as Error).message})`);
+  }
+  const kek = x963Kdf(hash, secret, sharedInfo(encodingOf(wrapAlgorithm), recipient.ukm, keyWrap.keyLength), keyWrap.keyLength);
+  try {
+    const decipher = createDecipheriv(keyWrap.name, kek, KEY_WRAP_IV);
+    return Buffer.concat([decipher.update(recipient.encryptedKey), decipher.final()]);
+  } catch {
+    throw new CmsError('не удалось расшифровать: ключ содержимого не открывается нашим ключом');
+  }
+}
+
+/** The sender's ephemeral public key; its algorithm's parameters, when absent or NULL, are our key's curve (RFC 5753 §3.1.1). */
+function originatorPublicKey(originator: BerNode, ours: KeyObject): KeyObject {
+  const [algorithm, publicKey] = berChildrenOf(originator);
+  const [algorithmOid, parameters] = berChildrenOf(expectBer(algorithm, TAG.sequence, 'алгоритм ключа отправителя'));
+  if (oidOf(expectBer(algorithmOid, TAG.oid, 'алгоритм ключа отправителя')) !== ID_EC_PUBLIC_KEY) throw new CmsError('ключ отправителя не EC (id-ecPublicKey)');
+  const point = berContentsOf(expectBer(publicKey, TAG.bitString, 'открытый ключ отправителя'));
+  const ourAlgorithm = childrenOf(readNode(createPublicKey(ours).export({ type: 'spki', format: 'der' })))[0]!;
+  const spkiAlgorithm = parameters && parameters.tag !== TAG.null ? encodingOf(algorithm!) : encodingOf(ourAlgorithm);
+  try {
+    return createPublicKey({ key: encode(TAG.sequence, spkiAlgorithm, encode(TAG.bitString, point)), format: 'der', type: 'spki' });
+  } catch (e) {
+    throw new CmsError(`открытый ключ отправителя не читается: ${(e as Error).message}`);
+  }
 }
 
 /** Bytes pulled from a source as needed: what is not consumed yet, and more on request. */
@@ -278,17 +439,11 @@ export async function* decryptStream(source: Source, keys: OurKey[]): AsyncGener
       if (!(await input.more())) throw truncated();
     }
   }
-  let decipher: Decipher | undefined;
+  let decipher: Decipher;
   try {
     decipher = contentDecipher(head, keys);
   } catch (e) {
     throw e instanceof DerError ? new CmsError(`зашифрованное сообщение не разбирается: ${e.message}`) : e;
-  }
-  if (!decipher) {
-    const whole = [input.take(input.available)];
-    while (await input.more()) whole.push(input.take(input.available));
-    yield await decryptWithPkijs(Buffer.concat(whole), keys);
-    return;
   }
   input.at = head.contentAt;
   // Errors of the source (the store, the network) pass through as they are: the mail is tried again.
@@ -357,33 +512,6 @@ async function* decryptContent(input: Input, decipher: Decipher): AsyncGenerator
 /** The plain content of a whole envelope. */
 export async function decryptEnveloped(der: Uint8Array, keys: OurKey[]): Promise<Buffer> {
   return collect(decryptStream([der], keys));
-}
-
-async function decryptWithPkijs(der: Uint8Array, keys: OurKey[]): Promise<Buffer> {
-  let enveloped: pkijs.EnvelopedData;
-  try {
-    const info = pkijs.ContentInfo.fromBER(toArrayBuffer(Buffer.from(der)));
-    if (info.contentType !== ID_ENVELOPED_DATA) throw new CmsError('не зашифрованное сообщение CMS');
-    enveloped = new pkijs.EnvelopedData({ schema: info.content });
-  } catch (e) {
-    throw new CmsError(`зашифрованное сообщение не разбирается: ${(e as Error).message}`);
-  }
-  for (const { keyPem, certPem } of keys) {
-    const certificate = parseCertificate(certPem);
-    for (const [index, recipient] of enveloped.recipientInfos.entries()) {
-      // Key transport names its recipient; key agreement (variant 2) is tried with each of our keys.
-      const value = recipient.value as { rid?: { serialNumber?: asn1js.Integer } };
-      const agreement = recipient.variant === 2;
-      if (!agreement && !(value.rid?.serialNumber?.isEqual(certificate.serialNumber) ?? false)) continue;
-      try {
-        const plain = await enveloped.decrypt(index, { recipientCertificate: certificate, recipientPrivateKey: toArrayBuffer(pkcs8Der(keyPem)) });
-        return Buffer.from(plain);
-      } catch (e) {
-        if (!agreement) throw new CmsError(`не удалось расшифровать: ${(e as Error).message}`);
-      }
-    }
-  }
-  throw new CmsError('сообщение зашифровано не для нашего сертификата');
 }
 
 export async function collect(source: Source): Promise<Buffer> {

@@ -11,13 +11,20 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import * as pkijs from 'pkijs';
 import { certificateDer, CmsError } from '../../security/cms';
-import { collect, decryptEnveloped, decryptStream, encryptFor, isEnvelopedData } from '../../security/enveloped';
+import { collect, decryptEnveloped, decryptStream, encryptFor, encryptStream, isEnvelopedData } from '../../security/enveloped';
 import { generateKeyPair } from '../../security/keys';
 
 const run = promisify(execFile);
 const a = await generateKeyPair({ organization: 'Министерство «А»', sevIndex: 'ORG-A' });
 const b = await generateKeyPair({ organization: 'Администрация Б', sevIndex: 'ORG-B' });
 const data = Buffer.from('<DocInfo>Паспорт</DocInfo>');
+
+/** A self-signed EC certificate and its key, made by OpenSSL in `dir`. */
+async function ecKeyPair(dir: string, name: string, curve: string): Promise<{ keyPem: string; certPem: string }> {
+  const file = (ext: string) => path.join(dir, `${name}.${ext}`);
+  await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', `ec_paramgen_curve:${curve}`, '-nodes', '-subj', `/O=EC/CN=${name}`, '-days', '2', '-keyout', file('key'), '-out', file('pem')]);
+  return { keyPem: await readFile(file('key'), 'utf8'), certPem: await readFile(file('pem'), 'utf8') };
+}
 
 test('a package encrypted for B opens with B’s key and not with A’s', async () => {
   const sealed = await encryptFor(data, b.certPem);
@@ -121,10 +128,13 @@ test('a damaged envelope, in pieces of any size, opens or fails with CmsError �
     state ^= state << 5;
     return (state >>> 0) % n;
   };
+  const dir = await mkdtemp(path.join(tmpdir(), 'sev-cms-'));
+  const ec = await ecKeyPair(dir, 'ec', 'P-256').finally(() => rm(dir, { recursive: true, force: true }));
   const plain = randomBytes(3000);
-  const envelopes = [await encryptFor(plain, b.certPem), await encryptFor(Buffer.alloc(0), b.certPem)];
+  // Key transport (RSA) and key agreement (EC) recipients.
+  const envelopes = [await encryptFor(plain, b.certPem), await encryptFor(Buffer.alloc(0), b.certPem), await encryptFor(plain, ec.certPem), await encryptFor(Buffer.alloc(0), ec.certPem)];
   let failed = 0;
-  for (let i = 0; i < 400; i++) {
+  for (let i = 0; i < 600; i++) {
     const original = envelopes[i % envelopes.length]!;
     let damaged = Buffer.from(original);
     const how = next(3);
@@ -136,13 +146,13 @@ test('a damaged envelope, in pieces of any size, opens or fails with CmsError �
     }
     const size = 1 + next(600);
     try {
-      await collect(decryptStream(pieces(damaged, size), [b]));
+      await collect(decryptStream(pieces(damaged, size), [b, ec]));
     } catch (e) {
       assert.ok(e instanceof CmsError, `case ${i}: ${(e as Error).name}: ${(e as Error).message}`);
       failed++;
     }
   }
-  assert.ok(failed > 300, `most damaged envelopes fail (${failed} of 400)`);
+  assert.ok(failed > 450, `most damaged envelopes fail (${failed} of 600)`);
 });
 
 test('a source that fails (the store, the network) fails the read as it is: tried again, not taken for a bad envelope', async () => {
@@ -156,16 +166,50 @@ test('a source that fails (the store, the network) fails the read as it is: trie
   }
 });
 
-test('a recipient with an EC certificate (key agreement) goes through pkijs both ways, whole or in pieces', async () => {
+test('a recipient with an EC certificate (key agreement): ours, OpenSSL’s and pkijs’s envelopes open each other, at any size, in pieces', async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'sev-cms-'));
   try {
     const file = (name: string) => path.join(dir, name);
-    await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/O=EC/CN=ORG-EC', '-days', '2', '-keyout', file('ec.key'), '-out', file('ec.pem')]);
-    const ec = { keyPem: await readFile(file('ec.key'), 'utf8'), certPem: await readFile(file('ec.pem'), 'utf8') };
-    const plain = randomBytes(50_000);
+    const ec = await ecKeyPair(dir, 'ec', 'P-256');
+    const ec384 = await ecKeyPair(dir, 'ec384', 'P-384');
+    const plain = randomBytes(300_000);
+    await writeFile(file('plain'), plain);
+
+    // Ours: opened by us whole and in pieces, and by OpenSSL; not by another EC key.
     const envelope = await encryptFor(plain, ec.certPem);
     assert.ok((await decryptEnveloped(envelope, [a, ec])).equals(plain));
-    assert.ok((await collect(decryptStream(pieces(envelope, 777), [ec]))).equals(plain), 'read in pieces, then handed to pkijs whole');
+    assert.ok((await collect(decryptStream(pieces(envelope, 777), [ec]))).equals(plain), 'read in pieces');
+    await assert.rejects(decryptEnveloped(envelope, [ec384]), (e: Error) => e instanceof CmsError && /не для нашего сертификата/.test(e.message));
+    for (const [name, pair] of [['ec', ec], ['ec384', ec384]] as const) {
+      await writeFile(file(`ours-${name}.der`), await encryptFor(plain, pair.certPem));
+      await run('openssl', ['cms', '-decrypt', '-binary', '-inform', 'DER', '-in', file(`ours-${name}.der`), '-recip', file(`${name}.pem`), '-inkey', file(`${name}.key`), '-out', file(`ours-${name}.out`)]);
+      assert.ok((await readFile(file(`ours-${name}.out`))).equals(plain), `OpenSSL decrypts what SEV encrypts for ${name}`);
+    }
+
+    // OpenSSL's, in the forms it writes: its default KDF (SHA-1), SHA-256 and SHA-384, cofactor mode, streamed, AES-128 (and its wrap).
+    const encrypt = (out: string, recipient: string, ...options: string[]) =>
+      run('openssl', ['cms', '-encrypt', '-binary', '-outform', 'DER', '-in', file('plain'), '-recip', file(`${recipient}.pem`), ...options, '-out', file(out)]);
+    await encrypt('default.der', 'ec', '-aes256');
+    await encrypt('sha256.der', 'ec', '-aes256', '-stream', '-keyopt', 'ecdh_kdf_md:sha256');
+    await encrypt('cofactor.der', 'ec', '-aes128', '-keyopt', 'ecdh_cofactor_mode:1', '-keyopt', 'ecdh_kdf_md:sha384');
+    await encrypt('p384.der', 'ec384', '-aes192', '-stream', '-keyopt', 'ecdh_kdf_md:sha512');
+    for (const name of ['default.der', 'sha256.der', 'cofactor.der', 'p384.der']) {
+      const der = await readFile(file(name));
+      assert.ok((await decryptEnveloped(der, [a, ec, ec384])).equals(plain), name);
+      assert.ok((await collect(decryptStream(pieces(der, 1000), [ec384, ec]))).equals(plain), `${name} in pieces`);
+    }
+
+    // pkijs's (what SEV wrote for an EC certificate before), 5 MB: beyond what pkijs itself reads back.
+    const big = randomBytes(5 * 1024 * 1024);
+    const enveloped = new pkijs.EnvelopedData();
+    enveloped.addRecipientByCertificate(pkijs.Certificate.fromBER(new Uint8Array(certificateDer(ec.certPem))), { kdfAlgorithm: 'SHA-256' } as never);
+    await enveloped.encrypt({ name: 'AES-CBC', length: 256 } as never, big.buffer.slice(big.byteOffset, big.byteOffset + big.length));
+    const der = Buffer.from(new pkijs.ContentInfo({ contentType: '1.2.840.113549.1.7.3', content: enveloped.toSchema() }).toSchema().toBER(false));
+    assert.ok((await collect(decryptStream(pieces(der, 65_539), [ec]))).equals(big), 'pkijs’s key-agreement envelope');
+
+    // Ours, 9 MB, read as it streams.
+    const large = randomBytes(9 * 1024 * 1024);
+    assert.ok((await collect(decryptStream(encryptStream([large], ec.certPem), [ec]))).equals(large), '9 MB for an EC certificate');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
