@@ -61,7 +61,14 @@ export function testConfig(prefix: string, count = 2, rules: TestRules = {}, env
 
 export async function startTestExchange(
   prefix: string,
-  options: { count?: number; rules?: TestRules; workers?: boolean; env?: NodeJS.ProcessEnv } = {},
+  options: {
+    count?: number;
+    rules?: TestRules;
+    workers?: boolean;
+    env?: NodeJS.ProcessEnv;
+    /** Runs once the databases are fresh, before the workers start (keys to put in place, rows to seed). */
+    beforeWorkers?: (config: SevConfig) => Promise<void>;
+  } = {},
 ): Promise<TestExchange> {
   const config = testConfig(prefix, options.count, options.rules, options.env);
   const defaults = loadConfig(options.env ?? {});
@@ -75,6 +82,7 @@ export async function startTestExchange(
     const db = createPrismaClient(org.databaseUrl);
     orgs.push({ org, db, edms: createBuiltinEdms(db) });
   }
+  await options.beforeWorkers?.(config);
   const client = await connectClient(config.temporal);
   const workers =
     options.workers === false
