@@ -16,6 +16,7 @@ import { benchExchange, openSender, type ExchangeResult } from './exchange';
 import { benchSkeleton, type SkeletonResult } from './skeleton';
 import { machineDescription, table, writeSection } from './report';
 import { startSevWorkers } from './process';
+import { terminateLeftovers } from './temporal';
 import { mb, rate, seconds } from './stats';
 import { benchTransport, type TransportResult } from './transport';
 
@@ -56,6 +57,8 @@ async function main(): Promise<void> {
   const setup = await prepareBench(log);
   const { config, a, b } = setup;
   const client = await connectClient(config.temporal);
+  const leftovers = await terminateLeftovers(client);
+  if (leftovers > 0) log(`  завершено процессов, оставшихся от прерванного замера: ${leftovers}`);
   const sender = await openSender(config, a, b, client);
   const pgVersion = (await queryOne<{ v: string }>(a.databaseUrl, `SELECT current_setting('server_version') AS v`).catch(() => ({ v: '—' }))).v;
   const machine = machineDescription(await ensureTemporalCli(config.toolsDir, () => {}).catch(() => undefined), pgVersion);

@@ -42,3 +42,24 @@ export async function historyLength(client: Client, workflowId: string): Promise
     return 0;
   }
 }
+
+/** Task queues only the bench uses (each run adds its own suffix): the organizations', the engine's, the skeleton's. */
+const BENCH_TASK_QUEUE = /^(sev-bench-|bench-engine-|bench-skeleton-)/;
+
+/**
+ * Terminates workflows an interrupted bench run left running (its workers are gone, so nothing
+ * would ever finish them): they would stay "Running" in the Web UI and be polled by nobody.
+ * Returns how many.
+ */
+export async function terminateLeftovers(client: Client): Promise<number> {
+  let n = 0;
+  for await (const w of client.workflow.list({ query: 'ExecutionStatus = "Running"' })) {
+    if (!BENCH_TASK_QUEUE.test(w.taskQueue)) continue;
+    await client.workflow
+      .getHandle(w.workflowId, w.runId)
+      .terminate('остался от прерванного замера')
+      .then(() => n++)
+      .catch(() => undefined); // closed in the meantime
+  }
+  return n;
+}
