@@ -199,7 +199,7 @@ test('a recipient with an EC certificate (key agreement): ours, OpenSSL’s and 
       assert.ok((await collect(decryptStream(pieces(der, 1000), [ec384, ec]))).equals(plain), `${name} in pieces`);
     }
 
-    // pkijs's (what SEV wrote for an EC certificate before), 5 MB: beyond what pkijs itself reads back.
+    // pkijs's (what SEV wrote for an EC certificate before; it carries a 64-byte ukm), 5 MB: beyond what pkijs itself reads back.
     const big = randomBytes(5 * 1024 * 1024);
     const enveloped = new pkijs.EnvelopedData();
     enveloped.addRecipientByCertificate(pkijs.Certificate.fromBER(new Uint8Array(certificateDer(ec.certPem))), { kdfAlgorithm: 'SHA-256' } as never);
