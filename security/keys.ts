@@ -2,7 +2,8 @@
 // read (the folder 0700, keys 0600), one RSA key and X.509 certificate per generation, the newest
 // one current; older ones stay for decrypting what was sent to them. Keys are never logged.
 import { createPrivateKey, createPublicKey, generateKeyPair as generateRsa, randomBytes, webcrypto, X509Certificate } from 'node:crypto';
-import { chmod, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import * as asn1js from 'asn1js';
@@ -23,6 +24,9 @@ export class KeyStoreError extends Error {
 }
 
 const CURRENT = 'current';
+/** Held while a process makes the store's first key. */
+const MAKING_LOCK = '.making-key.lock';
+const STALE_LOCK_MS = 60_000;
 const ID_COMMON_NAME = '2.5.4.3';
 const ID_ORGANIZATION = '2.5.4.10';
 
@@ -111,9 +115,43 @@ export class KeyStore {
     await chmod(`${base}.key.pem`, 0o600);
     await writeFile(`${base}.cert.pem`, pair.certPem, { mode: 0o644 });
     // The pointer is replaced in one step, so a reader sees the old or the new key, never half.
-    await writeFile(path.join(this.dir, `${CURRENT}.tmp`), info.fingerprint.slice(0, 16));
-    await rename(path.join(this.dir, `${CURRENT}.tmp`), path.join(this.dir, CURRENT));
+    const pointer = path.join(this.dir, `${CURRENT}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    await writeFile(pointer, info.fingerprint.slice(0, 16));
+    await rename(pointer, path.join(this.dir, CURRENT));
     return { ...pair, fingerprint: info.fingerprint, subject: info.subject, notBefore: info.notBefore, notAfter: info.notAfter };
+  }
+
+  /**
+   * The current key pair, or one `make` makes when the store is empty. Workers starting at once on
+   * an empty store make one key between them: the first takes a lock file, the others wait for its
+   * key (a lock older than a minute, left by a process that died, is taken over).
+   */
+  async ensureCurrent(make: () => Promise<{ keyPem: string; certPem: string }>): Promise<{ pair: KeyPair; created: boolean }> {
+    const existing = await this.current();
+    if (existing) return { pair: existing, created: false };
+    await this.ensureDir();
+    const lock = path.join(this.dir, MAKING_LOCK);
+    for (const deadline = Date.now() + 2 * STALE_LOCK_MS; ; ) {
+      const handle = await open(lock, 'wx').catch((e: NodeJS.ErrnoException) => {
+        if (e.code === 'EEXIST') return undefined;
+        throw e;
+      });
+      if (handle) {
+        try {
+          const made = await this.current(); // by the one that held the lock before us
+          return made ? { pair: made, created: false } : { pair: await this.add(await make()), created: true };
+        } finally {
+          await handle.close();
+          await rm(lock, { force: true });
+        }
+      }
+      const made = await this.current();
+      if (made) return { pair: made, created: false };
+      const since = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
+      if (since > STALE_LOCK_MS) await rm(lock, { force: true });
+      if (Date.now() > deadline) throw new KeyStoreError(`ключ организации не появился за ${(2 * STALE_LOCK_MS) / 1000} с: файл ${lock} держит другой процесс`);
+      await sleep(100);
+    }
   }
 
   /** The current key pair, or undefined when the store is empty. */

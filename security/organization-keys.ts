@@ -12,10 +12,7 @@ export function keyStoreFor(config: SevConfig, org: OrganizationConfig): KeyStor
 
 /** The organization's current key, generated (self-signed, one year) when its store is empty. */
 export async function ensureOrganizationKey(config: SevConfig, org: OrganizationConfig): Promise<{ pair: KeyPair; created: boolean }> {
-  const store = keyStoreFor(config, org);
-  const current = await store.current();
-  if (current) return { pair: current, created: false };
-  return { pair: await store.add(await generateKeyPair({ organization: org.name, sevIndex: org.sevIndex })), created: true };
+  return keyStoreFor(config, org).ensureCurrent(() => generateKeyPair({ organization: org.name, sevIndex: org.sevIndex }));
 }
 
 /**
