@@ -11,7 +11,8 @@ import { deterministicGuid, mailMessageIdFor, recordOutgoingMessage, setMessageS
 import type { MessageKind, MessageRow } from '../prisma/client';
 import type { DocInfoMessage, ReportMessage, Task } from '../codec/types';
 import type { OutgoingDocument } from '../edms/adapter';
-import { signDetached } from '../security/cms';
+import { CmsError, signDetached } from '../security/cms';
+import { encryptableCertificate } from '../security/enveloped';
 import { currentKey, participantCertificates } from '../security/organization-keys';
 import { sealPackageStream } from '../security/smime';
 import { ruleCovers } from '../workers/config';
@@ -128,6 +129,12 @@ export function createOutgoingActivities(deps: ActivityDeps) {
     const [certificate] = await participantCertificates(db, input.record.peerOrganizationId);
     if (!certificate) {
       throw ApplicationFailure.nonRetryable(`нет действующего сертификата участника ${input.record.peerSevIndex} для шифрования: sev keys trust`, 'InvalidInput');
+    }
+    try {
+      encryptableCertificate(certificate);
+    } catch (e) {
+      if (!(e instanceof CmsError)) throw e;
+      throw ApplicationFailure.nonRetryable(`сертификат участника ${input.record.peerSevIndex} не годится для шифрования: ${e.message}`, 'InvalidInput');
     }
     return sealPackageStream(mail, certificate, { from: org.mailbox.address, to: input.to, subject: input.subject, messageId: `<${mailMessageId.replace(/^<|>$/g, '')}>`, date });
   }

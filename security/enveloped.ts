@@ -7,7 +7,7 @@
 // indefinite lengths and the content in OCTET STRING pieces, as OpenSSL's `cms -stream` writes it
 // (S/MIME receivers must take BER); what we read is that or DER, however many pieces the sender
 // cut the content into.
-import { constants, createCipheriv, createDecipheriv, createHash, createPublicKey, diffieHellman, generateKeyPairSync, privateDecrypt, publicEncrypt, randomBytes, type Decipher, type KeyObject } from 'node:crypto';
+import { constants, createCipheriv, createDecipheriv, createHash, createPublicKey, diffieHellman, generateKeyPairSync, getCurves, privateDecrypt, publicEncrypt, randomBytes, type Decipher, type KeyObject } from 'node:crypto';
 import { CmsError, DIGEST_ALGORITHMS, ID_DATA, ID_EC_PUBLIC_KEY, ID_ENVELOPED_DATA, ID_RSA, ID_SHA256, privateKeyOf, readCertificateFacts, type CertificateFacts, type CertificateInput } from './cms';
 import { berChildrenOf, berContentsOf, childrenOf, DerError, DerTruncatedError, encode, encodeHeader, encodeOid, encodeSmallInteger, encodingOf, expectTag, oidOf, readBerNode, readHeader, readNode, TAG, type BerNode } from './der';
 
@@ -81,12 +81,11 @@ export interface OurKey {
  * X9.63 KDF with SHA-256, AES-256 key wrap).
  */
 export async function* encryptStream(source: Source, recipientCert: CertificateInput): AsyncGenerator<Buffer> {
-  const certificate = readCertificateFacts(recipientCert);
+  const certificate = encryptableCertificate(recipientCert);
   const key = randomBytes(32);
   const iv = randomBytes(16);
   const type = certificate.publicKey.asymmetricKeyType;
-  const recipient = type === 'rsa' ? keyTransportRecipient(certificate, key) : type === 'ec' ? keyAgreementRecipient(certificate, key) : undefined;
-  if (!recipient) throw new CmsError(`шифрование для сертификата с ключом ${type ?? 'неизвестного вида'} не поддерживается: нужен ключ RSA или EC`);
+  const recipient = type === 'rsa' ? keyTransportRecipient(certificate, key) : keyAgreementRecipient(certificate, key);
   const open = (tag: number) => Buffer.from([tag, 0x80]);
   yield Buffer.concat([
     open(TAG.sequence), // ContentInfo
@@ -112,6 +111,20 @@ export async function* encryptStream(source: Source, recipientCert: CertificateI
   yield Buffer.concat([encodeHeader(TAG.octetString, last.length), last, ...Array<Buffer>(5).fill(END_OF_CONTENTS)]);
 }
 
+/**
+ * The certificate's facts when a package can be encrypted for it (an RSA key, or an EC key on a
+ * curve node:crypto has); CmsError (in Russian) saying why not otherwise. Checked before a package
+ * is composed: such a certificate will not do however often the step is tried.
+ */
+export function encryptableCertificate(recipientCert: CertificateInput): CertificateFacts {
+  const certificate = readCertificateFacts(recipientCert);
+  const { asymmetricKeyType: type, asymmetricKeyDetails: details } = certificate.publicKey;
+  if (type === 'rsa') return certificate;
+  if (type === 'ec' && details?.namedCurve && getCurves().includes(details.namedCurve)) return certificate;
+  if (type === 'ec') throw new CmsError(`шифрование для сертификата EC на кривой ${details?.namedCurve ?? '(не именованной)'} не поддерживается`);
+  throw new CmsError(`шифрование для сертификата с ключом ${type ?? 'неизвестного вида'} не поддерживается: нужен ключ RSA или EC`);
+}
+
 /** KeyTransRecipientInfo: the content key encrypted with RSA-OAEP (SHA-256) to the certificate's key. */
 function keyTransportRecipient(certificate: CertificateFacts, key: Buffer): Buffer {
   const sha256 = encode(TAG.sequence, encodeOid(ID_SHA256));
@@ -127,9 +140,7 @@ function keyTransportRecipient(certificate: CertificateFacts, key: Buffer): Buff
  * its algorithm without parameters: the curve is the recipient's.
  */
 function keyAgreementRecipient(certificate: CertificateFacts, key: Buffer): Buffer {
-  const namedCurve = certificate.publicKey.asymmetricKeyDetails?.namedCurve;
-  if (!namedCurve) throw new CmsError('шифрование для сертификата EC без именованной кривой не поддерживается');
-  const ephemeral = generateKeyPairSync('ec', { namedCurve });
+  const ephemeral = generateKeyPairSync('ec', { namedCurve: certificate.publicKey.asymmetricKeyDetails!.namedCurve! });
   const secret = diffieHellman({ privateKey: ephemeral.privateKey, publicKey: certificate.publicKey });
   const wrapAlgorithm = encode(TAG.sequence, encodeOid(ID_AES256_WRAP));
   const kek = x963Kdf('sha256', secret, sharedInfo(wrapAlgorithm, undefined, 32), 32);

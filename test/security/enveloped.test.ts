@@ -11,7 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import * as pkijs from 'pkijs';
 import { certificateDer, CmsError } from '../../security/cms';
-import { collect, decryptEnveloped, decryptStream, encryptFor, encryptStream, isEnvelopedData } from '../../security/enveloped';
+import { collect, decryptEnveloped, decryptStream, encryptableCertificate, encryptFor, encryptStream, isEnvelopedData } from '../../security/enveloped';
 import { generateKeyPair } from '../../security/keys';
 
 const run = promisify(execFile);
@@ -210,6 +210,24 @@ test('a recipient with an EC certificate (key agreement): ours, OpenSSL’s and 
     // Ours, 9 MB, read as it streams.
     const large = randomBytes(9 * 1024 * 1024);
     assert.ok((await collect(decryptStream(encryptStream([large], ec.certPem), [ec]))).equals(large), '9 MB for an EC certificate');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a certificate a package cannot be encrypted for is refused before anything is written, saying why', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'sev-cms-'));
+  try {
+    const file = (name: string) => path.join(dir, name);
+    await run('openssl', ['req', '-x509', '-newkey', 'ed25519', '-nodes', '-subj', '/O=Ed/CN=ORG-ED', '-days', '2', '-keyout', file('ed.key'), '-out', file('ed.pem')]);
+    const ed = await readFile(file('ed.pem'), 'utf8');
+    assert.throws(() => encryptableCertificate(ed), (e: Error) => e instanceof CmsError && /ed25519.*нужен ключ RSA или EC/.test(e.message));
+    await assert.rejects(encryptFor(data, ed), CmsError);
+    assert.throws(() => encryptableCertificate('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n'), CmsError);
+    assert.equal(encryptableCertificate(b.certPem).publicKey.asymmetricKeyType, 'rsa');
+    const ec = await ecKeyPair(dir, 'ec', 'P-521');
+    assert.equal(encryptableCertificate(ec.certPem).publicKey.asymmetricKeyType, 'ec');
+    assert.ok((await decryptEnveloped(await encryptFor(data, ec.certPem), [ec])).equals(data), 'P-521 both ways');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
