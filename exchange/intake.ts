@@ -266,10 +266,11 @@ async function fetchSources(client: ImapFlow, batch: readonly InboxEntry[]): Pro
   if (client.mailbox === false || batch.length === 0) return [];
   const { uidValidity } = client.mailbox;
   const uids = batch.map((entry) => entry.uid).join(',');
-  // Mails moved away since the listing are simply absent from the answer.
+  // Mails moved away since the listing (by another worker's intake) are absent from the answer, or
+  // come without their content (imapflow gives `false` then): either way they are not ours to handle.
   const messages = await client.fetchAll(uids, { uid: true, source: true, envelope: true }, { uid: true });
   return messages
-    .filter((m): m is FetchMessageObject & { source: Buffer } => m.source !== undefined)
+    .filter((m): m is FetchMessageObject & { source: Buffer } => Buffer.isBuffer(m.source))
     .map((m) => ({ uid: m.uid, uidValidity, mailMessageId: m.envelope?.messageId, source: m.source }))
     .sort((a, b) => a.uid - b.uid);
 }

@@ -74,6 +74,12 @@ test('two worker processes serve the same organizations; one is killed halfway; 
     assert.equal((await listMailbox(ex.config, side.org)).length, 0, `${side.org.id}'s INBOX is empty`);
   }
 
+  // Neither process logged an error: a mail the other intake took first is not one.
+  for (const [n, worker] of workers.entries()) {
+    const errors = worker.logTail(100_000).split('\n').filter((line) => line.includes('"level":"error"'));
+    assert.deepEqual(errors, [], `worker process ${n + 1} logged errors`);
+  }
+
   // Both processes ran workflow tasks (a task's identity is `sev-worker:<org>@<pid>`).
   const identities = new Set<string>();
   for (const s of sent) {
