@@ -4,6 +4,7 @@
 // nothing is quarantined or left in an INBOX, and both processes did the work.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -47,7 +48,8 @@ test('two worker processes serve the same organizations; one is killed halfway; 
   for (let i = 0; i < DOCUMENTS; i++) {
     const doc = await sendDocument(ex.config, A.org, {
       annotation: `Документ ${i + 1} (два обработчика)`,
-      files: [{ name: `Письмо-${i + 1}.txt`, content: Buffer.from(`Текст письма ${i + 1}`) }],
+      // The first few large enough to be streamed from IMAP rather than fetched whole.
+      files: [i < 3 ? { name: `Схема-${i + 1}.bin`, content: randomBytes(1_500_000) } : { name: `Письмо-${i + 1}.txt`, content: Buffer.from(`Текст письма ${i + 1}`) }],
       addresseeSevIndexes: [B.org.sevIndex],
     });
     sent.push({ workflowId: doc.workflowIds[0]!, documentUid: doc.documentUid });
