@@ -7,7 +7,7 @@
 // indefinite lengths and the content in OCTET STRING pieces, as OpenSSL's `cms -stream` writes it
 // (S/MIME receivers must take BER); what we read is that or DER, however many pieces the sender
 // cut the content into.
-import { constants, createCipheriv, createDecipheriv, createHash, createPublicKey, diffieHellman, generateKeyPairSync, getCurves, privateDecrypt, publicEncrypt, randomBytes, type Decipher, type KeyObject } from 'node:crypto';
+import { constants, createCipheriv, createDecipheriv, createHash, createPublicKey, diffieHellman, generateKeyPairSync, privateDecrypt, publicEncrypt, randomBytes, type Decipher, type KeyObject } from 'node:crypto';
 import { CmsError, DIGEST_ALGORITHMS, ID_DATA, ID_EC_PUBLIC_KEY, ID_ENVELOPED_DATA, ID_RSA, ID_SHA256, privateKeyOf, readCertificateFacts, type CertificateFacts, type CertificateInput } from './cms';
 import { berChildrenOf, berContentsOf, childrenOf, DerError, DerTruncatedError, encode, encodeHeader, encodeOid, encodeSmallInteger, encodingOf, expectTag, oidOf, readBerNode, readHeader, readNode, TAG, type BerNode } from './der';
 
@@ -28,8 +28,8 @@ const CONTENT_CIPHERS: Record<string, { name: string; keyLength: number; ivLengt
 
 /**
  * Key-agreement schemes read here (RFC 5753, SEC 1): ephemeral-static ECDH and the X9.63 KDF with
- * its hash. The cofactor variants agree on the same secret on every curve node:crypto has
- * (cofactor 1), so both are taken.
+ * its hash. On the curves taken (EC_CURVES, all of cofactor 1) the cofactor variants agree on the
+ * same secret, so both are taken.
  */
 const AGREEMENT_KDF_HASHES: Record<string, string> = {
   '1.3.133.16.840.63.0.2': 'sha1', // dhSinglePass-stdDH-sha1kdf-scheme
@@ -44,13 +44,22 @@ const AGREEMENT_KDF_HASHES: Record<string, string> = {
   '1.3.132.1.14.3': 'sha512',
 };
 
-/** AES key wrap (RFC 3394): node:crypto's cipher name and the key-encryption key's length. */
-const KEY_WRAPS: Record<string, { name: string; keyLength: number }> = {
-  '2.16.840.1.101.3.4.1.5': { name: 'id-aes128-wrap', keyLength: 16 },
-  '2.16.840.1.101.3.4.1.25': { name: 'id-aes192-wrap', keyLength: 24 },
-  [ID_AES256_WRAP]: { name: 'id-aes256-wrap', keyLength: 32 },
+/**
+ * Curves an EC certificate may be on, to encrypt for it or to open with its key: prime curves of
+ * cofactor 1 (NIST, secp256k1, Brainpool). node:crypto also has binary curves of cofactor 2 or 4,
+ * where plain and cofactor ECDH differ and a small-subgroup point would leak key bits: refused.
+ */
+const EC_CURVES = new Set(['prime256v1', 'secp224r1', 'secp384r1', 'secp521r1', 'secp256k1', 'brainpoolP256r1', 'brainpoolP320r1', 'brainpoolP384r1', 'brainpoolP512r1']);
+
+/** Key wraps: AES key wrap (RFC 3394) and the CMS Triple-DES key wrap (RFC 3217, as OpenSSL writes it with -des3): node:crypto's cipher, the key-encryption key's length, the IV it takes. */
+const KEY_WRAPS: Record<string, { name: string; keyLength: number; iv: Buffer | null }> = {
+  '2.16.840.1.101.3.4.1.5': { name: 'id-aes128-wrap', keyLength: 16, iv: Buffer.alloc(8, 0xa6) },
+  '2.16.840.1.101.3.4.1.25': { name: 'id-aes192-wrap', keyLength: 24, iv: Buffer.alloc(8, 0xa6) },
+  [ID_AES256_WRAP]: { name: 'id-aes256-wrap', keyLength: 32, iv: Buffer.alloc(8, 0xa6) },
+  '1.2.840.113549.1.9.16.3.6': { name: 'id-smime-alg-CMS3DESwrap', keyLength: 24, iv: null },
 };
-const KEY_WRAP_IV = Buffer.alloc(8, 0xa6);
+/** More recipients than any real package names: each is tried with our keys, so their number is bounded. */
+const MAX_RECIPIENTS = 64;
 
 /** RecipientInfo's choices: ktri is a plain SEQUENCE, the others are tagged [1] to [4] (implicitly). */
 const KEY_AGREEMENT_RECIPIENT = 0xa1;
@@ -120,7 +129,7 @@ export function encryptableCertificate(recipientCert: CertificateInput): Certifi
   const certificate = readCertificateFacts(recipientCert);
   const { asymmetricKeyType: type, asymmetricKeyDetails: details } = certificate.publicKey;
   if (type === 'rsa') return certificate;
-  if (type === 'ec' && details?.namedCurve && getCurves().includes(details.namedCurve)) return certificate;
+  if (type === 'ec' && details?.namedCurve && EC_CURVES.has(details.namedCurve)) return certificate;
   if (type === 'ec') throw new CmsError(`шифрование для сертификата EC на кривой ${details?.namedCurve ?? '(не именованной)'} не поддерживается`);
   throw new CmsError(`шифрование для сертификата с ключом ${type ?? 'неизвестного вида'} не поддерживается: нужен ключ RSA или EC`);
 }
@@ -144,7 +153,7 @@ function keyAgreementRecipient(certificate: CertificateFacts, key: Buffer): Buff
   const secret = diffieHellman({ privateKey: ephemeral.privateKey, publicKey: certificate.publicKey });
   const wrapAlgorithm = encode(TAG.sequence, encodeOid(ID_AES256_WRAP));
   const kek = x963Kdf('sha256', secret, sharedInfo(wrapAlgorithm, undefined, 32), 32);
-  const wrapped = wrapKey(KEY_WRAPS[ID_AES256_WRAP]!.name, kek, key);
+  const wrapped = wrapKey(KEY_WRAPS[ID_AES256_WRAP]!, kek, key);
   const publicKey = childrenOf(readNode(ephemeral.publicKey.export({ type: 'spki', format: 'der' })))[1]!;
   return encode(
     KEY_AGREEMENT_RECIPIENT,
@@ -175,8 +184,8 @@ export function x963Kdf(hash: string, secret: Buffer, info: Buffer, length: numb
   return Buffer.concat(blocks).subarray(0, length);
 }
 
-function wrapKey(cipherName: string, kek: Buffer, key: Buffer): Buffer {
-  const cipher = createCipheriv(cipherName, kek, KEY_WRAP_IV);
+function wrapKey(wrap: { name: string; iv: Buffer | null }, kek: Buffer, key: Buffer): Buffer {
+  const cipher = createCipheriv(wrap.name, kek, wrap.iv);
   return Buffer.concat([cipher.update(key), cipher.final()]);
 }
 
@@ -235,12 +244,12 @@ function readEnvelopeHead(bytes: Buffer): EnvelopeHead {
   let at = readBerNode(bytes, envelope.contentStart).end; // version
   let node = readBerNode(bytes, at);
   if (node.tag === TAG.context0) node = readBerNode(bytes, (at = node.end)); // originatorInfo
-  const recipientInfos = berChildrenOf(expectBer(node, TAG.set, 'recipientInfos'));
+  const recipientInfos = inComplete(() => berChildrenOf(expectBer(node, TAG.set, 'recipientInfos')));
   const content = readHeader(bytes, node.end);
   if (content.tag !== TAG.sequence) throw new DerError('ожидался EncryptedContentInfo');
   const contentType = readBerNode(bytes, content.contentStart);
   const algorithm = expectBer(readBerNode(bytes, contentType.end), TAG.sequence, 'алгоритм шифрования');
-  const [cipherOid, iv] = berChildrenOf(algorithm);
+  const [cipherOid, iv] = inComplete(() => berChildrenOf(algorithm));
   const contentAt = algorithm.end;
   const encrypted = readHeader(bytes, contentAt);
   if (encrypted.tag !== CONTENT_PRIMITIVE && encrypted.tag !== CONTENT_CONSTRUCTED) throw new CmsError('зашифрованное содержимое передано отдельно (detached) — такое не принимается');
@@ -253,22 +262,46 @@ function readEnvelopeHead(bytes: Buffer): EnvelopeHead {
   };
   for (const recipient of recipientInfos) {
     if (recipient.tag === TAG.sequence) {
-      const [, rid, keyAlgorithm, encryptedKey] = berChildrenOf(recipient);
+      const [, rid, keyAlgorithm, encryptedKey] = inComplete(() => berChildrenOf(recipient));
       if (!rid || !keyAlgorithm || encryptedKey?.tag !== TAG.octetString) throw new DerError('неполное KeyTransRecipientInfo');
       head.recipients.push({ kind: 'transport', ...(rid.tag === TAG.sequence && { issuerAndSerial: berContentsOf(rid) }), algorithm: keyAlgorithm, encryptedKey: berContentsOf(encryptedKey) });
-    } else if (recipient.tag === KEY_AGREEMENT_RECIPIENT) head.recipients.push(...keyAgreementRecipients(recipient));
+    } else if (recipient.tag === KEY_AGREEMENT_RECIPIENT) head.recipients.push(...inComplete(() => keyAgreementRecipients(recipient)));
     else head.otherRecipients = true;
+    if (head.recipients.length > MAX_RECIPIENTS) throw new CmsError(`зашифрованное сообщение не разбирается: больше ${MAX_RECIPIENTS} получателей`);
   }
   return head;
+}
+
+/**
+ * Reads inside a node already read whole: a part that runs past its end is damage, not input still
+ * to come (which DerTruncatedError would mean, and more of the source would be read for nothing).
+ */
+function inComplete<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    if (e instanceof DerTruncatedError) throw new DerError('часть длиннее целого');
+    throw e;
+  }
+}
+
+/** The value of an OCTET STRING read as BER: primitive, or constructed of pieces (nested). */
+function octetStringValue(node: BerNode, depth = 0): Buffer {
+  if (node.tag === TAG.octetString) return berContentsOf(node);
+  if (node.tag !== OCTET_STRING_CONSTRUCTED || depth > 8) throw new DerError('ожидалась строка октетов');
+  return Buffer.concat(berChildrenOf(node).map((piece) => octetStringValue(piece, depth + 1)));
 }
 
 /** The recipients of a KeyAgreeRecipientInfo: one per RecipientEncryptedKey, sharing its originator and algorithm. */
 function keyAgreementRecipients(info: BerNode): Recipient[] {
   const fields = berChildrenOf(info).slice(1); // after the version
   const originator = berChildrenOf(expectBer(fields.shift(), TAG.context0, 'отправитель KeyAgreeRecipientInfo'))[0];
-  const ukm = fields[0]?.tag === TAG.context1 ? berContentsOf(expectBer(berChildrenOf(fields.shift()!)[0], TAG.octetString, 'ukm')) : undefined;
+  const ukmField = fields[0]?.tag === TAG.context1 ? berChildrenOf(fields.shift()!)[0] : undefined;
+  const ukm = ukmField ? octetStringValue(ukmField) : undefined;
   const algorithm = expectBer(fields[0], TAG.sequence, 'алгоритм согласования ключа');
-  return berChildrenOf(expectBer(fields[1], TAG.sequence, 'RecipientEncryptedKeys')).map((entry) => {
+  const entries = berChildrenOf(expectBer(fields[1], TAG.sequence, 'RecipientEncryptedKeys'));
+  if (entries.length > MAX_RECIPIENTS) throw new CmsError(`зашифрованное сообщение не разбирается: больше ${MAX_RECIPIENTS} получателей`);
+  return entries.map((entry) => {
     const [rid, encryptedKey] = berChildrenOf(expectBer(entry, TAG.sequence, 'RecipientEncryptedKey'));
     if (!rid || encryptedKey?.tag !== TAG.octetString) throw new DerError('неполное RecipientEncryptedKey');
     if (rid.tag !== TAG.sequence && rid.tag !== RECIPIENT_KEY_ID) throw new DerError('неизвестный вид получателя в RecipientEncryptedKey');
@@ -362,22 +395,26 @@ function agreedKey(recipient: Extract<Recipient, { kind: 'agreement' }>, keyPem:
   const scheme = oidOf(expectBer(schemeOid, TAG.oid, 'алгоритм согласования ключа'));
   const hash = AGREEMENT_KDF_HASHES[scheme];
   if (!hash) throw new CmsError(`алгоритм согласования ключа ${scheme} не поддерживается (принимается ECDH с KDF X9.63)`);
-  const wrapAlgorithm = expectBer(wrap, TAG.sequence, 'алгоритм обёртки ключа');
-  const wrapOid = oidOf(expectBer(berChildrenOf(wrapAlgorithm)[0], TAG.oid, 'алгоритм обёртки ключа'));
+  const [wrapOidNode, wrapParameters] = berChildrenOf(expectBer(wrap, TAG.sequence, 'алгоритм обёртки ключа'));
+  const wrapOid = oidOf(expectBer(wrapOidNode, TAG.oid, 'алгоритм обёртки ключа'));
   const keyWrap = KEY_WRAPS[wrapOid];
-  if (!keyWrap) throw new CmsError(`алгоритм обёртки ключа ${wrapOid} не поддерживается (принимается AES key wrap)`);
+  if (!keyWrap) throw new CmsError(`алгоритм обёртки ключа ${wrapOid} не поддерживается (принимаются AES key wrap и CMS 3DES wrap)`);
+  // The KDF hashes the wrap algorithm as DER, as the sender's library re-encodes it, whatever BER it was sent in.
+  const wrapAlgorithm = encode(TAG.sequence, encodeOid(wrapOid), ...(wrapParameters ? [wrapParameters.tag === TAG.null ? encode(TAG.null) : encodingOf(wrapParameters)] : []));
   if (!recipient.originator) throw new CmsError('ключ согласован с сертификатом отправителя (static-static ECDH) — принимается только эфемерный ключ отправителя');
   const ours = privateKeyOf(keyPem);
   if (ours.asymmetricKeyType !== 'ec') throw new CmsError('ключ содержимого согласован по ECDH, а наш ключ не EC');
+  const curve = ours.asymmetricKeyDetails?.namedCurve;
+  if (!curve || !EC_CURVES.has(curve)) throw new CmsError(`ключ содержимого согласован на кривой ${curve ?? '(не именованной)'}, которая не принимается`);
   let secret: Buffer;
   try {
     secret = diffieHellman({ privateKey: ours, publicKey: originatorPublicKey(recipient.originator, ours) });
   } catch (e) {
     throw e instanceof CmsError ? e : new CmsError(`не удалось расшифровать: открытый ключ отправителя не подходит к нашему (${(e as Error).message})`);
   }
-  const kek = x963Kdf(hash, secret, sharedInfo(encodingOf(wrapAlgorithm), recipient.ukm, keyWrap.keyLength), keyWrap.keyLength);
+  const kek = x963Kdf(hash, secret, sharedInfo(wrapAlgorithm, recipient.ukm, keyWrap.keyLength), keyWrap.keyLength);
   try {
-    const decipher = createDecipheriv(keyWrap.name, kek, KEY_WRAP_IV);
+    const decipher = createDecipheriv(keyWrap.name, kek, keyWrap.iv);
     return Buffer.concat([decipher.update(recipient.encryptedKey), decipher.final()]);
   } catch {
     throw new CmsError('не удалось расшифровать: ключ содержимого не открывается нашим ключом');

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import * as pkijs from 'pkijs';
 import { certificateDer, CmsError } from '../../security/cms';
+import { childrenOf, encode, encodingOf, readNode, TAG } from '../../security/der';
 import { collect, decryptEnveloped, decryptStream, encryptableCertificate, encryptFor, encryptStream, isEnvelopedData } from '../../security/enveloped';
 import { generateKeyPair } from '../../security/keys';
 
@@ -228,6 +229,78 @@ test('a certificate a package cannot be encrypted for is refused before anything
     const ec = await ecKeyPair(dir, 'ec', 'P-521');
     assert.equal(encryptableCertificate(ec.certPem).publicKey.asymmetricKeyType, 'ec');
     assert.ok((await decryptEnveloped(await encryptFor(data, ec.certPem), [ec])).equals(data), 'P-521 both ways');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+/**
+ * Our envelope (BER, its outer nodes of indefinite length) with its recipients rebuilt: `change`
+ * gets the KeyAgreeRecipientInfo's fields (version, originator, algorithm, RecipientEncryptedKeys)
+ * and returns the new ones. The SET of recipients follows the EnvelopedData's version (02 01 02).
+ */
+function withKeyAgreement(envelope: Buffer, change: (fields: Buffer[]) => Buffer[]): Buffer {
+  const at = envelope.indexOf(Buffer.from([0x02, 0x01, 0x02, 0x31])) + 3;
+  const set = readNode(envelope, at);
+  const kari = childrenOf(set)[0]!;
+  const fields = childrenOf(kari).map(encodingOf);
+  return Buffer.concat([envelope.subarray(0, at), encode(TAG.set, encode(0xa1, ...change(fields))), envelope.subarray(set.end)]);
+}
+
+test('key agreement: a wrap algorithm in BER, OpenSSL’s 3DES wrap, too many recipients, a length past its parent, a curve of cofactor 4', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'sev-cms-'));
+  try {
+    const file = (name: string) => path.join(dir, name);
+    const ec = await ecKeyPair(dir, 'ec', 'P-256');
+    const plain = randomBytes(100_000);
+    const envelope = await encryptFor(plain, ec.certPem);
+
+    // The wrap algorithm with a long-form length: the KDF hashes it as DER, as OpenSSL does.
+    const longForm = withKeyAgreement(envelope, ([version, originator, algorithm, keys]) => {
+      const [scheme, wrap] = childrenOf(readNode(algorithm!)).map(encodingOf);
+      const wrapLong = Buffer.concat([Buffer.from([0x30, 0x81, wrap!.length - 2]), wrap!.subarray(2)]);
+      return [version!, originator!, encode(TAG.sequence, scheme!, wrapLong), keys!];
+    });
+    assert.notDeepEqual(longForm, envelope);
+    assert.ok((await decryptEnveloped(longForm, [ec])).equals(plain), 'a wrap algorithm in BER');
+
+    // OpenSSL's -des3 for an EC certificate wraps the key with the CMS Triple-DES key wrap.
+    await writeFile(file('plain'), plain);
+    await run('openssl', ['cms', '-encrypt', '-binary', '-outform', 'DER', '-in', file('plain'), '-recip', file('ec.pem'), '-des3', '-out', file('des3.der')]);
+    assert.ok((await decryptEnveloped(await readFile(file('des3.der')), [ec])).equals(plain), 'OpenSSL -des3');
+
+    // Thousands of recipients by key identifier, each to be tried with our keys: refused at once.
+    const flood = withKeyAgreement(envelope, ([version, originator, algorithm]) => [
+      version!,
+      originator!,
+      algorithm!,
+      encode(TAG.sequence, ...Array<Buffer>(5000).fill(encode(TAG.sequence, encode(0xa0, encode(TAG.octetString, Buffer.from('id'))), encode(TAG.octetString, Buffer.alloc(40))))),
+    ]);
+    const started = performance.now();
+    await assert.rejects(decryptEnveloped(flood, [ec, b]), /больше 64 получателей/);
+    assert.ok(performance.now() - started < 2000, 'without trying them');
+
+    // A length inside the recipient running past it is damage: read no further than the head.
+    const broken = Buffer.from(envelope);
+    const algorithmAt = broken.indexOf(Buffer.from([0x30, 0x15, 0x06, 0x06]));
+    assert.ok(algorithmAt > 0, 'the key-agreement algorithm SEQUENCE found');
+    broken[algorithmAt + 1] = 0x7f;
+    const big = Buffer.concat([broken.subarray(0, -12), randomBytes(3_000_000), broken.subarray(-12)]);
+    let pulled = 0;
+    async function* counted() {
+      for (const piece of pieces(big, 65_536)) {
+        pulled += piece.length;
+        yield piece;
+      }
+    }
+    await assert.rejects(collect(decryptStream(counted(), [ec])), (e: Error) => e instanceof CmsError && /часть длиннее целого/.test(e.message));
+    assert.ok(pulled <= 65_536, `only the first piece read (${pulled} bytes)`);
+
+    // A binary curve of cofactor 4: neither encrypted for nor opened.
+    const k233 = await ecKeyPair(dir, 'k233', 'sect233k1');
+    assert.throws(() => encryptableCertificate(k233.certPem), /sect233k1/);
+    await run('openssl', ['cms', '-encrypt', '-binary', '-outform', 'DER', '-in', file('plain'), '-recip', file('k233.pem'), '-aes128', '-out', file('k233.der')]);
+    await assert.rejects(decryptEnveloped(await readFile(file('k233.der')), [k233]), /кривой sect233k1, которая не принимается/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
