@@ -55,7 +55,8 @@ export function planFaults(counts: Record<FaultKind, number>, windowMs: number, 
 export interface FaultTargets {
   config: SevConfig;
   cluster: ChaosCluster;
-  worker: WorkerProcess;
+  /** The worker processes (replicas of the same SEV); a kill takes one of them. */
+  workers: WorkerProcess[];
   outageMs: number;
   log: (line: string) => void;
   /** Exchanges running at this moment (for the report: a kill that lands mid-exchange). */
@@ -81,10 +82,13 @@ export async function injectFault(fault: PlannedFault, t: FaultTargets, startedM
           running = await t.inFlight?.().catch(() => undefined);
         }
         await sleep(Math.round((t.random?.() ?? Math.random()) * 400));
-        const pid = await t.worker.kill();
-        detail = `killed pid ${pid ?? '—'}${running === undefined ? '' : ` with ${running} exchanges running`}`;
-        await t.worker.start();
-        detail += `, process #${t.worker.processCount} ready`;
+        // One replica of several, chosen by the seed; with one, that one (the seed's sequence unchanged).
+        const replica = t.workers.length > 1 ? Math.floor((t.random?.() ?? Math.random()) * t.workers.length) : 0;
+        const worker = t.workers[replica]!;
+        const pid = await worker.kill();
+        detail = `killed ${t.workers.length > 1 ? `replica ${replica + 1}, ` : ''}pid ${pid ?? '—'}${running === undefined ? '' : ` with ${running} exchanges running`}`;
+        await worker.start();
+        detail += `, process #${worker.processCount} ready`;
         break;
       }
       case 'temporal-restart': {

@@ -1,4 +1,4 @@
-// `npm run chaos [-- --exchanges N] [--quick | --profile full|quick|test] [--seed S] [--keep-cluster]`:
+// `npm run chaos [-- --exchanges N] [--quick | --profile full|quick|test] [--seed S] [--replicas N] [--keep-cluster]`:
 // fault injection on a stack of its own. Exits 0 only when every outcome count is as expected.
 import { randomInt } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -12,6 +12,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     profile: { type: 'string' },
     seed: { type: 'string' },
+    replicas: { type: 'string' },
     'keep-cluster': { type: 'boolean', default: false },
   },
 });
@@ -28,8 +29,11 @@ if (exchanges !== undefined && (!Number.isInteger(exchanges) || exchanges < 1)) 
 const seed = values.seed === undefined ? randomInt(1, 2 ** 31 - 1) : Number(values.seed);
 if (!Number.isInteger(seed)) fail(`--seed: an integer, not "${values.seed}"`);
 
-const options = { ...chaosProfile(profile, seed, exchanges), stopCluster: values['keep-cluster'] !== true };
-const again = rerunCommand(profile, seed, options.exchanges);
+const replicas = values.replicas === undefined ? 1 : Number(values.replicas);
+if (!Number.isInteger(replicas) || replicas < 1 || replicas > 8) fail(`--replicas: from 1 to 8 worker processes, not "${values.replicas}"`);
+
+const options = { ...chaosProfile(profile, seed, exchanges), replicas, stopCluster: values['keep-cluster'] !== true };
+const again = rerunCommand(profile, seed, options.exchanges, replicas);
 console.log(`Seed ${seed} (profile ${profile}, ${options.exchanges} exchanges). Re-run this schedule: ${again}`);
 try {
   const result = await runChaos(options);

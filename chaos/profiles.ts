@@ -37,6 +37,6 @@ export function chaosProfile(name: ProfileName, seed: number, exchanges?: number
   }
 }
 
-export function rerunCommand(name: ProfileName, seed: number, exchanges: number): string {
-  return `npm run chaos -- --profile ${name} --exchanges ${exchanges} --seed ${seed}`;
+export function rerunCommand(name: ProfileName, seed: number, exchanges: number, replicas = 1): string {
+  return `npm run chaos -- --profile ${name} --exchanges ${exchanges} --seed ${seed}${replicas > 1 ? ` --replicas ${replicas}` : ''}`;
 }

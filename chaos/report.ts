@@ -42,6 +42,6 @@ export function summary(result: ChaosResult): string {
     lines.push('', `Worker process #${exit.processNumber} (pid ${exit.pid}) exited by itself at ${exit.at.toISOString()}: code ${exit.code}, signal ${exit.signal}. Log tail:`, exit.logTail);
   }
   for (const fault of result.faults.filter((f) => f.error)) lines.push('', `Fault ${fault.kind} at +${Math.round(fault.startedMs / 1000)} s failed: ${fault.error}`);
-  lines.push('', `Logs: ${result.dir} (worker.log, sev.json)`, result.ok ? 'RESULT: every count as expected' : 'RESULT: counts OFF — see above');
+  lines.push('', `Logs: ${result.dir} (worker*.log, sev.json)`, result.ok ? 'RESULT: every count as expected' : 'RESULT: counts OFF — see above');
   return lines.join('\n');
 }

@@ -25,6 +25,8 @@ export interface ChaosOptions {
   seed: number;
   /** How long to wait, after the last document, for everything to settle. */
   settleTimeoutMs: number;
+  /** Worker processes serving both organizations at once (default 1): replicas of the same SEV. */
+  replicas?: number;
   /** Stop the chaos PostgreSQL cluster at the end (default: true). */
   stopCluster?: boolean;
   log?: (line: string) => void;
@@ -68,15 +70,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const config = chaosConfig(runId);
   const dir = runDir(config, runId);
   const configFile = path.join(dir, 'sev.json');
-  const logFile = path.join(dir, 'worker.log');
+  const replicas = options.replicas ?? 1;
+  // worker.log for the one worker of a usual run; worker-1.log, worker-2.log… for replicas.
+  const logFiles = Array.from({ length: replicas }, (_, i) => path.join(dir, replicas === 1 ? 'worker.log' : `worker-${i + 1}.log`));
+  const logFile = logFiles.join(', ');
   writeFileSync(configFile, JSON.stringify(config, null, 2));
-  writeFileSync(logFile, '');
+  for (const file of logFiles) writeFileSync(file, '');
   const began = Date.now();
   const since = () => `+${Math.round((Date.now() - began) / 1000)}s`;
   const say = (line: string) => log(`[${since()}] ${line}`);
-  say(`chaos run ${runId}, seed ${options.seed}: ${options.exchanges} exchanges; state ${config.stateDir}; worker log ${logFile}`);
+  say(`chaos run ${runId}, seed ${options.seed}: ${options.exchanges} exchanges${replicas > 1 ? `, ${replicas} worker replicas` : ''}; state ${config.stateDir}; worker log ${logFile}`);
 
-  const worker = new WorkerProcess(configFile, logFile, (line) => say(`!! ${line}`));
+  const workers = logFiles.map((file, i) => new WorkerProcess(configFile, file, (line) => say(`!! ${replicas > 1 ? `replica ${i + 1}: ` : ''}${line}`)));
   let cluster: ChaosCluster | undefined;
   let client: Client | undefined;
   const sides: Side[] = [];
@@ -89,8 +94,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const edmsA = createBuiltinEdms(A.db);
 
     // The worker prepares each organization's directory and journals, which cards need.
-    await worker.start();
-    say(`worker process #1 ready (pid ${worker.pid})`);
+    // One after the other, as an operator adds replicas: the first makes the keys.
+    for (const [i, worker] of workers.entries()) {
+      await worker.start();
+      say(`worker process #1${replicas > 1 ? ` of replica ${i + 1}` : ''} ready (pid ${worker.pid})`);
+    }
 
     const windowMs = options.exchanges * options.intervalMs;
     const random = seededRandom(options.seed);
@@ -127,7 +135,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         const startedMs = Date.now() - sendStarted;
         say(`FAULT ${fault.kind}…`);
         const inFlight = async () => (await runningCount(client!, A.org.taskQueue)) + (await runningCount(client!, B.org.taskQueue));
-        const done = await injectFault(fault, { config, cluster: cluster!, worker, outageMs: options.outageMs, log: say, inFlight, random }, startedMs);
+        const done = await injectFault(fault, { config, cluster: cluster!, workers, outageMs: options.outageMs, log: say, inFlight, random }, startedMs);
         faults.push(done);
         say(`FAULT ${fault.kind} done in ${(done.durationMs / 1000).toFixed(1)} s: ${done.detail}${done.error ? ` — ERROR ${done.error}` : ''}`);
       }
@@ -155,7 +163,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     // Visibility lags a little behind the workflows' ends: give it a moment before counting.
     await sleep(3000);
     const outcome = await measureOutcome(config, client, A, B, documents);
-    outcome.push({ what: 'worker exits not caused by the chaos tool', expected: 0, actual: worker.unexpectedExits.length });
+    const unexpectedExits = workers.flatMap((w) => w.unexpectedExits);
+    outcome.push({ what: 'worker exits not caused by the chaos tool', expected: 0, actual: unexpectedExits.length });
     outcome.push({ what: 'faults that failed to inject or recover', expected: 0, actual: faults.filter((f) => f.error).length });
     const ok = isSettled && !outcome.some(isOff);
     return {
@@ -164,15 +173,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       dir,
       faults,
       outcome,
-      unexpectedExits: worker.unexpectedExits,
+      unexpectedExits,
       settled: isSettled,
       settleMs,
       totalMs: Date.now() - began,
-      workerProcesses: worker.processCount,
+      workerProcesses: workers.reduce((n, w) => n + w.processCount, 0),
       ok,
     };
   } finally {
-    await worker.stop().catch((e: Error) => say(`stopping worker: ${e.message}`));
+    for (const worker of workers) await worker.stop().catch((e: Error) => say(`stopping worker: ${e.message}`));
     await client?.connection.close().catch(() => undefined);
     for (const side of sides) await side.db.$disconnect().catch(() => undefined);
     await chaosStackDown(config, (line) => say(`  ${line}`)).catch((e: Error) => say(`stack down: ${e.message}`));
