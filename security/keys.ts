@@ -1,6 +1,7 @@
 // The organization's keys and certificates: a key store of files in a folder only the SEV user may
-// read (the folder 0700, keys 0600), one RSA key and X.509 certificate per generation, the newest
-// one current; older ones stay for decrypting what was sent to them. Keys are never logged.
+// read (the folder 0700, keys 0600), one key (RSA when SEV makes it, RSA or EC when imported) and
+// X.509 certificate per generation, the newest one current; older ones stay for decrypting what was
+// sent to them. Keys are never logged.
 import { createPrivateKey, createPublicKey, generateKeyPair as generateRsa, randomBytes, webcrypto, X509Certificate } from 'node:crypto';
 import { chmod, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
