@@ -4,19 +4,17 @@
 // and is registered once; its signed, encrypted reports reach A.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { getBlob } from '../../registry/blobs';
 import { readCertificateFacts } from '../../security/cms';
 import { keyStoreFor } from '../../security/organization-keys';
 import { isSealed, openSealed } from '../../security/smime';
 import { keysDirFor } from '../../workers/config';
 import { sendRandomFile, startTestExchange, type TestExchange, type TestOrganization } from '../support/exchange';
+import { opensslEcKeyPair } from '../support/openssl';
 
-const run = promisify(execFile);
 let ex: TestExchange;
 let A: TestOrganization;
 let B: TestOrganization;
@@ -30,9 +28,7 @@ before(async () => {
       const b = config.organizations[1]!;
       const dir = await mkdtemp(path.join(tmpdir(), 'sev-eck-'));
       try {
-        const file = (name: string) => path.join(dir, name);
-        await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', `/O=${b.name}/CN=${b.sevIndex}`, '-days', '30', '-keyout', file('b.key'), '-out', file('b.pem')]);
-        bKey = { keyPem: await readFile(file('b.key'), 'utf8'), certPem: await readFile(file('b.pem'), 'utf8') };
+        bKey = await opensslEcKeyPair(dir, 'b', 'P-256', `/O=${b.name}/CN=${b.sevIndex}`, 30);
       } finally {
         await rm(dir, { recursive: true, force: true });
       }

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { signDetached, verifyDetached } from '../../security/cms';
 import { certificateSerial, daysLeft, generateKeyPair, KeyStore } from '../../security/keys';
+import { opensslEcKeyPair } from '../support/openssl';
 
 const run = promisify(execFile);
 const a = await generateKeyPair({ organization: 'Министерство «А»', sevIndex: 'ORG-A' });
@@ -66,8 +67,7 @@ test('other forms of signature are checked too: without signed attributes (pkijs
     assert.equal((await verifyDetached(Buffer.from('другое'), noattr, [a.certPem])).ok, false);
 
     // ECDSA (P-256) both ways: OpenSSL's signature read by us, ours read by OpenSSL.
-    await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/O=EC/CN=ORG-EC', '-days', '2', '-keyout', file('ec.key'), '-out', file('ec.pem')]);
-    const ec = { keyPem: await readFile(file('ec.key'), 'utf8'), certPem: await readFile(file('ec.pem'), 'utf8') };
+    const ec = await opensslEcKeyPair(dir, 'ec', 'P-256', '/O=EC/CN=ORG-EC');
     await run('openssl', ['cms', '-sign', '-binary', '-outform', 'DER', '-in', file('data'), '-signer', file('ec.pem'), '-inkey', file('ec.key'), '-out', file('ec.sig')]);
     assert.equal((await verifyDetached(data, await readFile(file('ec.sig')), [ec.certPem])).ok, true);
     await writeFile(file('ours-ec.sig'), await signDetached(data, ec.keyPem, ec.certPem));

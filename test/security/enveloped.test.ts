@@ -14,18 +14,13 @@ import { certificateDer, CmsError } from '../../security/cms';
 import { childrenOf, encode, encodingOf, readNode, TAG } from '../../security/der';
 import { collect, decryptEnveloped, decryptStream, encryptableCertificate, encryptFor, encryptStream, isEnvelopedData } from '../../security/enveloped';
 import { generateKeyPair } from '../../security/keys';
+import { opensslEcKeyPair } from '../support/openssl';
 
 const run = promisify(execFile);
 const a = await generateKeyPair({ organization: 'Министерство «А»', sevIndex: 'ORG-A' });
 const b = await generateKeyPair({ organization: 'Администрация Б', sevIndex: 'ORG-B' });
 const data = Buffer.from('<DocInfo>Паспорт</DocInfo>');
 
-/** A self-signed EC certificate and its key, made by OpenSSL in `dir`. */
-async function ecKeyPair(dir: string, name: string, curve: string): Promise<{ keyPem: string; certPem: string }> {
-  const file = (ext: string) => path.join(dir, `${name}.${ext}`);
-  await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', `ec_paramgen_curve:${curve}`, '-nodes', '-subj', `/O=EC/CN=${name}`, '-days', '2', '-keyout', file('key'), '-out', file('pem')]);
-  return { keyPem: await readFile(file('key'), 'utf8'), certPem: await readFile(file('pem'), 'utf8') };
-}
 
 test('a package encrypted for B opens with B’s key and not with A’s', async () => {
   const sealed = await encryptFor(data, b.certPem);
@@ -130,7 +125,7 @@ test('a damaged envelope, in pieces of any size, opens or fails with CmsError �
     return (state >>> 0) % n;
   };
   const dir = await mkdtemp(path.join(tmpdir(), 'sev-cms-'));
-  const ec = await ecKeyPair(dir, 'ec', 'P-256').finally(() => rm(dir, { recursive: true, force: true }));
+  const ec = await opensslEcKeyPair(dir, 'ec', 'P-256').finally(() => rm(dir, { recursive: true, force: true }));
   const plain = randomBytes(3000);
   // Key transport (RSA) and key agreement (EC) recipients.
   const envelopes = [await encryptFor(plain, b.certPem), await encryptFor(Buffer.alloc(0), b.certPem), await encryptFor(plain, ec.certPem), await encryptFor(Buffer.alloc(0), ec.certPem)];
@@ -171,8 +166,8 @@ test('a recipient with an EC certificate (key agreement): ours, OpenSSL’s and 
   const dir = await mkdtemp(path.join(tmpdir(), 'sev-cms-'));
   try {
     const file = (name: string) => path.join(dir, name);
-    const ec = await ecKeyPair(dir, 'ec', 'P-256');
-    const ec384 = await ecKeyPair(dir, 'ec384', 'P-384');
+    const ec = await opensslEcKeyPair(dir, 'ec', 'P-256');
+    const ec384 = await opensslEcKeyPair(dir, 'ec384', 'P-384');
     const plain = randomBytes(300_000);
     await writeFile(file('plain'), plain);
 
@@ -226,7 +221,7 @@ test('a certificate a package cannot be encrypted for is refused before anything
     await assert.rejects(encryptFor(data, ed), CmsError);
     assert.throws(() => encryptableCertificate('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n'), CmsError);
     assert.equal(encryptableCertificate(b.certPem).publicKey.asymmetricKeyType, 'rsa');
-    const ec = await ecKeyPair(dir, 'ec', 'P-521');
+    const ec = await opensslEcKeyPair(dir, 'ec', 'P-521');
     assert.equal(encryptableCertificate(ec.certPem).publicKey.asymmetricKeyType, 'ec');
     assert.ok((await decryptEnveloped(await encryptFor(data, ec.certPem), [ec])).equals(data), 'P-521 both ways');
   } finally {
@@ -251,7 +246,7 @@ test('key agreement: a wrap algorithm in BER, OpenSSL’s 3DES wrap, too many re
   const dir = await mkdtemp(path.join(tmpdir(), 'sev-cms-'));
   try {
     const file = (name: string) => path.join(dir, name);
-    const ec = await ecKeyPair(dir, 'ec', 'P-256');
+    const ec = await opensslEcKeyPair(dir, 'ec', 'P-256');
     const plain = randomBytes(100_000);
     const envelope = await encryptFor(plain, ec.certPem);
 
@@ -297,7 +292,7 @@ test('key agreement: a wrap algorithm in BER, OpenSSL’s 3DES wrap, too many re
     assert.ok(pulled <= 65_536, `only the first piece read (${pulled} bytes)`);
 
     // A binary curve of cofactor 4: neither encrypted for nor opened.
-    const k233 = await ecKeyPair(dir, 'k233', 'sect233k1');
+    const k233 = await opensslEcKeyPair(dir, 'k233', 'sect233k1');
     assert.throws(() => encryptableCertificate(k233.certPem), /sect233k1/);
     await run('openssl', ['cms', '-encrypt', '-binary', '-outform', 'DER', '-in', file('plain'), '-recip', file('k233.pem'), '-aes128', '-out', file('k233.der')]);
     await assert.rejects(decryptEnveloped(await readFile(file('k233.der')), [k233]), /кривой sect233k1, которая не принимается/);
