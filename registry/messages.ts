@@ -33,6 +33,8 @@ export interface IncomingMailRecord {
   returnId?: string;
   /** The package as read (see registry/packages). */
   package?: PackageManifest;
+  /** The mail it was read from (see mailSourceOf in workers/intake). */
+  mailSource?: string;
 }
 
 export type RecordIncomingResult =
@@ -55,6 +57,7 @@ export async function recordIncomingMessage(db: PrismaClient, mail: IncomingMail
         mailMessageId: mail.mailMessageId,
         peerSevIndex: mail.peerSevIndex,
         returnId: mail.returnId,
+        mailSource: mail.mailSource,
         ...(mail.package && { package: mail.package as unknown as Prisma.InputJsonObject }),
         receivedAt: new Date(),
       },

@@ -3,6 +3,7 @@
 // Every step is safe to repeat: after a crash the same mail comes round again and ends the same.
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { cachePackage } from '../activities/package-cache';
+import type { IntakeMessageMeta } from '../exchange/intake';
 import type { ReadPackage } from '../exchange/package';
 import type { MailSender } from '../exchange/smtp';
 import type { PrismaClient } from '../prisma/client';
@@ -29,11 +30,17 @@ export interface IntakeDeps {
 
 export type IntakeVerdict = 'Processed' | 'Quarantine';
 
-export function createIntakeHandler(deps: IntakeDeps): (received: Buffer | Readable) => Promise<IntakeVerdict> {
+/** Names the mail in its mailbox for good: the same mail read twice has the same name, a new delivery another. */
+export function mailSourceOf(meta: IntakeMessageMeta): string {
+  return `${meta.mailbox}/${meta.uidValidity}/${meta.uid}`;
+}
+
+export function createIntakeHandler(deps: IntakeDeps): (received: Buffer | Readable, meta: IntakeMessageMeta) => Promise<IntakeVerdict> {
   const { organization: org, db } = deps;
   const log = logger({ org: org.id, component: 'intake' });
 
-  return async function handleMail(received: Buffer | Readable): Promise<IntakeVerdict> {
+  return async function handleMail(received: Buffer | Readable, meta: IntakeMessageMeta): Promise<IntakeVerdict> {
+    const mailSource = mailSourceOf(meta);
     // Stored first, as it came (a large mail streamed a chunk at a time): nothing is lost from here on.
     let raw = Buffer.isBuffer(received) ? received : undefined;
     let blob = Buffer.isBuffer(received) ? await putBlob(db, received) : await putBlobStream(db, received);
@@ -74,6 +81,7 @@ export function createIntakeHandler(deps: IntakeDeps): (received: Buffer | Reada
       peerSevIndex: message.header.sender.contact.organization.uid,
       returnId: message.kind === 'Report' ? message.header.returnId : undefined,
       package: manifest,
+      mailSource,
     });
     const recordedManifest = recorded.created || recorded.sameContent ? undefined : await manifestOfMessage(db, recorded.row, org.rules.limits);
     if (!recorded.created && !recorded.sameContent && !(recordedManifest && samePackage(recordedManifest, manifest))) {
@@ -89,24 +97,31 @@ export function createIntakeHandler(deps: IntakeDeps): (received: Buffer | Reada
     }
 
     const workflowId = inboundWorkflowId(org.id, messageId);
+    // The very mail recorded before, read again: another intake on this mailbox took it first, or
+    // a crash came before it left the INBOX. It was answered when it was handled; it is not a
+    // new delivery from the sender, so no receipt goes again.
+    const readAgain = !recorded.created && recorded.row.mailSource === mailSource;
+    const repeated = async () => {
+      if (readAgain) {
+        log.info('mail read again', { workflowId, messageId, mailSource });
+      } else {
+        // A new delivery of a message handled before: the receipt already given goes again.
+        await resendReceipt(deps, messageId);
+        log.info('transport duplicate', { workflowId, messageId });
+      }
+      return 'Processed' as const;
+    };
     if (!recorded.created && recorded.row.status !== 'stored') {
-      // Handled before (its workflow may be long gone from Temporal's retention): a transport duplicate.
-      await resendReceipt(deps, messageId);
-      log.info('transport duplicate', { workflowId, messageId });
-      return 'Processed';
+      // Handled before (its workflow may be long gone from Temporal's retention).
+      return repeated();
     }
     if (message.kind === 'Report' && (await handOverReport(deps, message.header.returnId, recorded.row.id))) {
       log.info('report handed over to its outbound exchange', { messageId, returnId: message.header.returnId });
       return 'Processed';
     }
     const started = await startInbound(deps, workflowId, { organizationId: org.id, messageRowId: recorded.row.id, messageId, manualReminderMinutes: org.rules.manualReminderMinutes }, pkg);
-    if (started) {
-      log.info('inbound exchange started', { workflowId, messageId, kind });
-    } else {
-      // The same message again: handled once; the receipt already given goes again.
-      await resendReceipt(deps, messageId);
-      log.info('transport duplicate', { workflowId, messageId });
-    }
+    if (!started) return repeated();
+    log.info('inbound exchange started', { workflowId, messageId, kind });
     return 'Processed';
   };
 }

@@ -243,7 +243,7 @@ function startOrganizationIntake(config: SevConfig, org: OrganizationConfig, db:
   return startIntake({
     config,
     mailbox: org.mailbox,
-    handle: (raw) => handle(raw),
+    handle: (raw, meta) => handle(raw, meta),
     sweepIntervalMs: options.sweepIntervalMs,
     log: (level, msg, fields) => log[level](msg, fields),
   });

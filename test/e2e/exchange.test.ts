@@ -4,6 +4,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import type { OutboundState } from '../../workflows/definitions';
+import { createMailSender, type MailSender } from '../../exchange/smtp';
+import { createIntakeHandler } from '../../workers/intake';
 import { startOutboundExchanges } from '../../workers/outbound';
 import { fetchRawMessage, listMailbox, sendRawMessage } from '../stack/mail-helpers';
 import { eventually, registeredAtA, startTestExchange, type TestExchange, type TestOrganization } from '../support/exchange';
@@ -109,6 +111,34 @@ test('the same mail delivered twice registers once, and A records each report on
   assert.equal(atB.length, 1, 'registered once');
   const reports = await A.db.documentReport.groupBy({ by: ['event'], where: { cardId: card.cardId }, _count: true });
   assert.deepEqual(Object.fromEntries(reports.map((r) => [r.event, r._count])), { Reception: 1, Registration: 1 });
+});
+
+test('the same mail read again from the mailbox (a second intake took it first) is not answered again; a new delivery is', async () => {
+  const { card, workflowId } = await send(A, B, 'Письмо, прочитанное дважды', [{ name: 'Прочитано.txt', content: Buffer.from('два чтения') }]);
+  await untilRegistered(workflowId);
+  const row = await B.db.message.findFirstOrThrow({ where: { direction: 'incoming', kind: 'MainDoc', documentUid: card.documentUid } });
+  assert.ok(row.rawSha256 && row.mailSource, 'the message row names the mail it was read from');
+  const [mailbox, uidValidity, uid] = row.mailSource.split('/') as [string, string, string];
+  assert.equal(mailbox, B.org.mailbox.address);
+  const processed = (await listMailbox(ex.config, B.org, 'Processed')).find((m) => m.subject?.includes(card.regNumber));
+  assert.ok(processed, 'the package is in B/Processed');
+  const raw = await fetchRawMessage(ex.config, B.org, processed.uid, 'Processed');
+
+  // The intake handler as a second worker runs it, its sends recorded.
+  const real = createMailSender(ex.config);
+  const sent: string[] = [];
+  const recording: MailSender = { ...real, sendRaw: (m) => (sent.push(m.to), real.sendRaw(m)) };
+  const handle = createIntakeHandler({ config: ex.config, organization: B.org, db: B.db, client: ex.client, mail: recording });
+  try {
+    assert.equal(await handle(raw, { mailbox, uidValidity, uid: Number(uid) }), 'Processed', 'the same mail read again');
+    assert.deepEqual(sent, [], 'no receipt goes again for the same mail');
+    assert.equal(await handle(raw, { mailbox, uidValidity, uid: Number(uid) + 100_000 }), 'Processed', 'the same bytes delivered anew');
+    assert.deepEqual(sent, [A.org.mailbox.address], 'a new delivery gets the receipt again');
+  } finally {
+    real.close();
+  }
+  const atB = await B.db.registrationCard.count({ where: { direction: 'incoming', documentUid: card.documentUid } });
+  assert.equal(atB, 1, 'registered once');
 });
 
 test('operators find both sides of an exchange in Temporal by number, correspondent and status, with Russian summaries', async () => {

@@ -42,7 +42,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-test('two worker processes serve the same organizations; one is killed halfway; every document is registered once and every report held once', { timeout: 240_000 }, async () => {
+test('two worker processes serve the same organizations; one is killed halfway; every document is registered once and every report held once', { timeout: 240_000 }, async (t) => {
   const pids = workers.map((w) => w.pid!);
   const sent: { workflowId: string; documentUid: string }[] = [];
   for (let i = 0; i < DOCUMENTS; i++) {
@@ -81,6 +81,9 @@ test('two worker processes serve the same organizations; one is killed halfway; 
     const errors = worker.logTail(100_000).split('\n').filter((line) => line.includes('"level":"error"'));
     assert.deepEqual(errors, [], `worker process ${n + 1} logged errors`);
   }
+  const logs = workers.map((w) => w.logTail(100_000)).join('\n');
+  const count = (msg: string) => logs.split(`"msg":"${msg}"`).length - 1;
+  t.diagnostic(`mails read by both intakes (not answered again): ${count('mail read again')}; repeats answered as new deliveries: ${count('transport duplicate')}`);
 
   // Both processes ran workflow tasks (a task's identity is `sev-worker:<org>@<pid>`).
   const identities = new Set<string>();
