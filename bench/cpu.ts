@@ -7,6 +7,16 @@ export type CpuSnapshot = Map<string, number>;
 
 const TICKS_PER_SECOND = 100;
 
+/** The servers' parts of the stack, by the names the CPU bill gives them. */
+export const SERVER = { temporal: 'Temporal', postgres: 'PostgreSQL', postfix: 'Postfix', dovecot: 'Dovecot' } as const;
+export const MAIL_SERVERS = [SERVER.postfix, SERVER.dovecot];
+export const ALL_SERVERS = Object.values(SERVER);
+
+/** CPU seconds of the named parts together (0 for a part the bill has not seen). */
+export function cpuOf(cpu: Record<string, number>, parts: readonly string[]): number {
+  return parts.reduce((sum, part) => sum + (cpu[part] ?? 0), 0);
+}
+
 function partOf(pid: number, comm: string, args: string): string | undefined {
   if (pid === process.pid) return 'замер (СЭД А)';
   const worker = /sev\.mjs worker --org (\S+)/.exec(args);
@@ -14,11 +24,11 @@ function partOf(pid: number, comm: string, args: string): string | undefined {
   if (args.includes('bench/engine-worker')) return 'обработчик движка';
   const skeleton = /bench\/skeleton-worker\.ts (\S+)/.exec(args);
   if (skeleton) return `обработчик скелета ${skeleton[1]}`;
-  if (comm === 'temporal' || args.includes('temporal server')) return 'Temporal';
-  if (comm === 'postgres') return 'PostgreSQL';
+  if (comm === 'temporal' || args.includes('temporal server')) return SERVER.temporal;
+  if (comm === 'postgres') return SERVER.postgres;
   // Every Dovecot process names itself in its command line (`dovecot/imap`, `dovecot/lmtp`…).
-  if (args.includes('dovecot')) return 'Dovecot';
-  if (/^(master|smtpd|qmgr|pickup|cleanup|trivial-rewrite|lmtp|smtp|postlogd|local|bounce|proxymap)$/.test(comm)) return 'Postfix';
+  if (args.includes('dovecot')) return SERVER.dovecot;
+  if (/^(master|smtpd|qmgr|pickup|cleanup|trivial-rewrite|lmtp|smtp|postlogd|local|bounce|proxymap)$/.test(comm)) return SERVER.postfix;
   return undefined;
 }
 

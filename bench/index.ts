@@ -11,6 +11,7 @@ import { connectClient } from '../workers/temporal';
 import { benchBacklog, type BacklogResult } from './backlog';
 import { prepareBench } from './config';
 import { queryOne } from './database';
+import { ALL_SERVERS, MAIL_SERVERS, SERVER, cpuOf } from './cpu';
 import { benchEngine, type EngineResult } from './engine';
 import { benchExchange, openSender, type ExchangeResult } from './exchange';
 import { benchSkeleton, type SkeletonResult } from './skeleton';
@@ -203,7 +204,7 @@ function cpuLines(e: EngineResult, sk: SkeletonResult, full: ExchangeResult): st
   const cores = os.cpus().length;
   const exchangeCpu = total(full.cpu);
   const target = 0.4 * e.perSecond;
-  const serversCpu = (full.cpu['Temporal'] ?? 0) + (full.cpu['PostgreSQL'] ?? 0) + (full.cpu['Postfix'] ?? 0) + (full.cpu['Dovecot'] ?? 0);
+  const serversCpu = cpuOf(full.cpu, ALL_SERVERS);
   return [
     '### Процессорное время (50 КБ, полная нагрузка)',
     '',
@@ -215,11 +216,11 @@ function cpuLines(e: EngineResult, sk: SkeletonResult, full: ExchangeResult): st
     `Время ЦП (user + system) каждой части из /proc за фазу, делённое на число процессов или обменов. Ядер: ${cores}. ` +
       `СЭВ: ${rate(full.perSecond)} обменов/с × ${exchangeCpu.toFixed(3)} с = ${(full.perSecond * exchangeCpu).toFixed(2)} ядра. ` +
       `Цель 0,4 × движка = ${rate(target)} обменов/с оставляет на весь обмен не больше ${cores} / ${rate(target)} = ${(cores / target).toFixed(3)} с ЦП машины; ` +
-      `из них серверы (Temporal, PostgreSQL, Postfix, Dovecot) уже берут ${serversCpu.toFixed(3)} с, обработчики СЭВ обеих сторон — ${workersOf(full.cpu, 'обработчик СЭВ').toFixed(3)} с.`,
+      `из них серверы (${ALL_SERVERS.join(', ')}) уже берут ${serversCpu.toFixed(3)} с, обработчики СЭВ обеих сторон — ${workersOf(full.cpu, 'обработчик СЭВ').toFixed(3)} с.`,
     '',
     `Скелет обмена — потолок обмена на этих компонентах (Temporal, почта, Node) с настройками СЭВ на этой машине: ${rate(sk.perSecond)} обменов/с = ${(sk.perSecond / e.perSecond).toFixed(2)} × движка при ${total(sk.cpu).toFixed(3)} с ЦП на обмен; СЭВ достигает ${((100 * full.perSecond) / sk.perSecond).toFixed(0)} % его. ` +
       `Из ${(cores / target).toFixed(3)} с ЦП, которые цель оставляет обмену, скелет берёт ${total(sk.cpu).toFixed(3)} с; всей работе самой СЭВ осталось бы ${(cores / target - total(sk.cpu)).toFixed(3)} с. ` +
-      `Сверх скелета обмен СЭВ берёт ${(exchangeCpu - total(sk.cpu)).toFixed(3)} с ЦП: обработчики ${delta(workersOf(full.cpu, 'обработчик СЭВ'), workersOf(sk.cpu, 'обработчик скелета'))} с, Temporal ${delta(full.cpu['Temporal'], sk.cpu['Temporal'])} с, PostgreSQL ${delta(full.cpu['PostgreSQL'], sk.cpu['PostgreSQL'])} с, почта ${delta((full.cpu['Postfix'] ?? 0) + (full.cpu['Dovecot'] ?? 0), (sk.cpu['Postfix'] ?? 0) + (sk.cpu['Dovecot'] ?? 0))} с.`,
+      `Сверх скелета обмен СЭВ берёт ${(exchangeCpu - total(sk.cpu)).toFixed(3)} с ЦП: обработчики ${delta(workersOf(full.cpu, 'обработчик СЭВ'), workersOf(sk.cpu, 'обработчик скелета'))} с, Temporal ${delta(full.cpu[SERVER.temporal], sk.cpu[SERVER.temporal])} с, PostgreSQL ${delta(full.cpu[SERVER.postgres], sk.cpu[SERVER.postgres])} с, почта ${delta(cpuOf(full.cpu, MAIL_SERVERS), cpuOf(sk.cpu, MAIL_SERVERS))} с.`,
     '',
   ];
 }
