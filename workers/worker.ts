@@ -239,11 +239,10 @@ function startOrphanChunkCleanup(org: OrganizationConfig, db: PrismaClient): { c
 
 function startOrganizationIntake(config: SevConfig, org: OrganizationConfig, db: PrismaClient, client: Client, mail: MailSender, options: WorkerOptions): Intake {
   const log = logger({ org: org.id, component: 'intake' });
-  const handle = createIntakeHandler({ config, organization: org, db, client, mail });
   return startIntake({
     config,
     mailbox: org.mailbox,
-    handle: (raw, meta) => handle(raw, meta),
+    handle: createIntakeHandler({ config, organization: org, db, client, mail }),
     sweepIntervalMs: options.sweepIntervalMs,
     log: (level, msg, fields) => log[level](msg, fields),
   });
